@@ -1,0 +1,5 @@
+//! rollout-sim: a discrete-event simulator of mini-program update rollouts.
+#![warn(missing_docs)]
+
+pub mod i18n;
+pub mod time;

@@ -1,0 +1,150 @@
+//! Simulated time: instants and spans in whole milliseconds.
+//!
+//! Integer milliseconds keep event ordering exact and make every per-bin sum
+//! associative, which is what lets any thread count produce identical bytes.
+
+use std::fmt;
+use std::ops::{Add, AddAssign, Sub};
+
+/// Milliseconds in one second.
+pub const MS_PER_SECOND: i64 = 1_000;
+/// Milliseconds in one minute.
+pub const MS_PER_MINUTE: i64 = 60 * MS_PER_SECOND;
+/// Milliseconds in one hour.
+pub const MS_PER_HOUR: i64 = 60 * MS_PER_MINUTE;
+/// Milliseconds in one day.
+pub const MS_PER_DAY: i64 = 24 * MS_PER_HOUR;
+
+/// An instant of simulated time, in milliseconds since t = 0 (the scenario's
+/// `population.start`). Negative instants lie in the warm-up before the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimTime(pub i64);
+
+/// A span of simulated time in milliseconds. Never negative once validated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimDuration(pub i64);
+
+impl SimTime {
+    /// t = 0, the start of the run.
+    pub const ZERO: SimTime = SimTime(0);
+    /// An instant later than any the simulator schedules.
+    pub const NEVER: SimTime = SimTime(i64::MAX / 4);
+
+    /// Returns the instant in hours since t = 0.
+    pub fn as_hours(self) -> f64 {
+        self.0 as f64 / MS_PER_HOUR as f64
+    }
+}
+
+impl SimDuration {
+    /// The empty span.
+    pub const ZERO: SimDuration = SimDuration(0);
+
+    /// Builds a span from seconds, rounding to the nearest millisecond.
+    pub fn from_secs_f64(seconds: f64) -> SimDuration {
+        SimDuration((seconds * MS_PER_SECOND as f64).round() as i64)
+    }
+
+    /// Builds a span from whole hours.
+    pub const fn from_hours(hours: i64) -> SimDuration {
+        SimDuration(hours * MS_PER_HOUR)
+    }
+
+    /// Builds a span from whole minutes.
+    pub const fn from_minutes(minutes: i64) -> SimDuration {
+        SimDuration(minutes * MS_PER_MINUTE)
+    }
+
+    /// Builds a span from whole days.
+    pub const fn from_days(days: i64) -> SimDuration {
+        SimDuration(days * MS_PER_DAY)
+    }
+
+    /// Returns the span in seconds.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / MS_PER_SECOND as f64
+    }
+
+    /// Returns the span in hours.
+    pub fn as_hours(self) -> f64 {
+        self.0 as f64 / MS_PER_HOUR as f64
+    }
+}
+
+impl Add<SimDuration> for SimTime {
+    type Output = SimTime;
+    fn add(self, rhs: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_add(rhs.0))
+    }
+}
+
+impl AddAssign<SimDuration> for SimTime {
+    fn add_assign(&mut self, rhs: SimDuration) {
+        self.0 = self.0.saturating_add(rhs.0);
+    }
+}
+
+impl Sub<SimDuration> for SimTime {
+    type Output = SimTime;
+    fn sub(self, rhs: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_sub(rhs.0))
+    }
+}
+
+impl Sub for SimTime {
+    type Output = SimDuration;
+    fn sub(self, rhs: SimTime) -> SimDuration {
+        SimDuration(self.0 - rhs.0)
+    }
+}
+
+impl Add for SimDuration {
+    type Output = SimDuration;
+    fn add(self, rhs: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_add(rhs.0))
+    }
+}
+
+impl fmt::Display for SimDuration {
+    /// Formats with the largest unit that divides the span exactly, in the
+    /// scenario file's syntax (`"90s"`, `"30m"`, `"7d"`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0;
+        for (unit, size) in [
+            ("d", MS_PER_DAY),
+            ("h", MS_PER_HOUR),
+            ("m", MS_PER_MINUTE),
+            ("s", MS_PER_SECOND),
+        ] {
+            if ms != 0 && ms % size == 0 {
+                return write!(f, "{}{}", ms / size, unit);
+            }
+        }
+        write!(f, "{ms}ms")
+    }
+}
+
+impl fmt::Display for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.3}h", self.as_hours())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duration_display_picks_exact_unit() {
+        assert_eq!(SimDuration::from_days(7).to_string(), "7d");
+        assert_eq!(SimDuration::from_minutes(90).to_string(), "90m");
+        assert_eq!(SimDuration(250).to_string(), "250ms");
+        assert_eq!(SimDuration(0).to_string(), "0ms");
+    }
+
+    #[test]
+    fn time_arithmetic_saturates() {
+        assert_eq!(SimTime::NEVER + SimDuration(i64::MAX), SimTime(i64::MAX));
+        assert_eq!(SimTime(5) - SimTime(2), SimDuration(3));
+    }
+}
