@@ -1,0 +1,203 @@
+//! `rollout-sim run`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cli::args::RunArgs;
+use crate::cli::{load_scenario, CliError};
+use crate::engine::runner::{self, RunOptions};
+use crate::i18n::Lang;
+use crate::model::population::LaunchSource;
+use crate::output::manifest::{scenario_hash, Manifest};
+use crate::output::{csv, files, table};
+use crate::scenario::{self, Scenario};
+
+fn invalid_flag(
+    flag: &str,
+    value: impl std::fmt::Display,
+    en: &str,
+    zh: &str,
+    lang: Lang,
+) -> CliError {
+    CliError::Invalid(match lang {
+        Lang::En => format!("invalid value {value} for {flag}: {en}"),
+        Lang::ZhCn => format!("{flag} 的取值 {value} 无效：{zh}"),
+    })
+}
+
+/// Checks the command-line overrides against the same limits as the file.
+fn options(args: &RunArgs, lang: Lang) -> Result<RunOptions, CliError> {
+    if let Some(users) = args.users {
+        if users == 0 || users > scenario::MAX_USERS {
+            return Err(invalid_flag(
+                "--users",
+                users,
+                &format!("use a number from 1 to {}", scenario::MAX_USERS),
+                &format!("请使用 1 到 {} 之间的数", scenario::MAX_USERS),
+                lang,
+            ));
+        }
+    }
+    if let Some(replications) = args.replications {
+        if replications == 0 || replications > scenario::MAX_REPLICATIONS {
+            return Err(invalid_flag(
+                "--replications",
+                replications,
+                &format!("use a number from 1 to {}", scenario::MAX_REPLICATIONS),
+                &format!("请使用 1 到 {} 之间的数", scenario::MAX_REPLICATIONS),
+                lang,
+            ));
+        }
+    }
+    if args.threads == Some(0) {
+        return Err(invalid_flag(
+            "--threads",
+            0,
+            "use at least 1 (or omit it for one per core)",
+            "至少为 1（或省略以每核一个）",
+            lang,
+        ));
+    }
+    Ok(RunOptions {
+        threads: args.threads.unwrap_or(0),
+        users: args.users,
+        replications: args.replications,
+        seed: args.seed,
+        shard: None,
+    })
+}
+
+/// The default output folder: `out/<scenario file stem>`.
+pub(crate) fn default_out_dir(scenario_path: Option<&Path>) -> PathBuf {
+    let stem = scenario_path
+        .and_then(|p| p.file_stem())
+        .and_then(|s| s.to_str())
+        .unwrap_or("wechat-default");
+    Path::new("out").join(stem)
+}
+
+/// Rejects an output folder holding another scenario's results unless
+/// `--force` is given, and makes sure the folder is writable before the
+/// long run starts.
+fn prepare_out_dir(dir: &Path, hash: &str, force: bool, lang: Lang) -> Result<(), CliError> {
+    if let Some(existing) = Manifest::read(dir) {
+        if existing.scenario_sha256 != hash && !force {
+            return Err(CliError::Invalid(match lang {
+                Lang::En => format!(
+                    "{} holds the results of another scenario ({}); choose another --out folder, or add --force to overwrite them",
+                    dir.display(),
+                    existing.scenario
+                ),
+                Lang::ZhCn => format!(
+                    "{} 中保存着另一个场景（{}）的结果；请用 --out 指定其他目录，或加上 --force 覆盖",
+                    dir.display(),
+                    existing.scenario
+                ),
+            }));
+        }
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+    tempfile::tempfile_in(dir)
+        .with_context(|| format!("the output folder {} is not writable", dir.display()))?;
+    Ok(())
+}
+
+fn progress_bar(lang: Lang) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    let template = match lang {
+        Lang::En => "{spinner} simulating [{bar:40}] {percent:>3}% users {pos}/{len} eta {eta}",
+        Lang::ZhCn => "{spinner} 模拟中 [{bar:40}] {percent:>3}% 用户 {pos}/{len} 剩余 {eta}",
+    };
+    bar.set_style(
+        ProgressStyle::with_template(template)
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+pub(crate) fn launch_source(scenario: &Scenario, lang: Lang) -> Result<LaunchSource, CliError> {
+    let _ = lang;
+    match &scenario.population.trace {
+        None => Ok(LaunchSource::Synthetic),
+        Some(_) => Err(CliError::Failed(anyhow::anyhow!(
+            "trace replay is not wired into this build"
+        ))),
+    }
+}
+
+/// Runs the `run` command.
+pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
+    let (scenario, text) = load_scenario(args.scenario.as_deref(), lang)?;
+    let options = options(args, lang)?;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(args.scenario.as_deref()));
+    let hash = scenario_hash(&text);
+    prepare_out_dir(&out_dir, &hash, args.force, lang)?;
+    let source = launch_source(&scenario, lang)?;
+
+    let started = Instant::now();
+    let bar = progress_bar(lang);
+    let progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let output = runner::run(&scenario, &source, &options, &progress)?;
+    bar.finish_and_clear();
+    let result = crate::stats::aggregate::aggregate(&scenario, &output);
+
+    let manifest = Manifest {
+        rollout_sim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: args.scenario.as_ref().map_or_else(
+            || scenario::DEFAULT_SCENARIO_NAME.to_string(),
+            |p| p.display().to_string(),
+        ),
+        scenario_sha256: hash,
+        seed: output.seed,
+        users: output.users,
+        replications: output.replications,
+        shard: None,
+        created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    let timeseries = csv::timeseries_csv(&result).context("cannot render timeseries.csv")?;
+    let summary = csv::summary_csv(&result).context("cannot render summary.csv")?;
+    let mut outputs: Vec<(&str, Vec<u8>)> =
+        vec![("timeseries.csv", timeseries), ("summary.csv", summary)];
+    outputs.extend(crate::report::render_charts(&scenario, &result, lang)?);
+    outputs.push(("manifest.toml", manifest.to_toml().into_bytes()));
+    let written = files::write_all(&out_dir, &outputs)?;
+
+    println!("{}", scenario.run.name);
+    println!("{}", table::summary_table(&result, lang));
+    let elapsed = started.elapsed().as_secs_f64();
+    match lang {
+        Lang::En => println!(
+            "{} users x {} replications x {} policies in {elapsed:.1} s; files in {}:",
+            output.users,
+            output.replications,
+            scenario.policies.len(),
+            out_dir.display()
+        ),
+        Lang::ZhCn => println!(
+            "{} 个用户 × {} 次重复 × {} 个策略，用时 {elapsed:.1} 秒；文件位于 {}：",
+            output.users,
+            output.replications,
+            scenario.policies.len(),
+            out_dir.display()
+        ),
+    }
+    for path in written {
+        println!("  {}", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,6 @@
+//! The discrete-event engine: event queue, random streams, and the parallel
+//! runner that simulates users independently and merges their counters.
+
+pub mod queue;
+pub mod rng;
+pub mod runner;

@@ -1,0 +1,210 @@
+//! The global release schedule: which package is newest at each instant,
+//! which publication a given rollout bucket is offered, and where the
+//! minimum required version stands.
+//!
+//! Everything here is a pure function of the scenario, which is why users
+//! can be simulated independently of each other.
+
+use crate::scenario::{Incident, Release, Scenario};
+use crate::time::{SimDuration, SimTime};
+
+/// A stretch of time with one newest package and one set of incidents.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Epoch {
+    /// First instant of the epoch; it lasts until the next epoch's start.
+    pub start: SimTime,
+    /// The newest package during the epoch.
+    pub newest: usize,
+    /// Bit `p` set: launches of package `p` are hit by an incident.
+    pub affected: u64,
+}
+
+/// The release schedule of one scenario.
+#[derive(Clone, Debug)]
+pub struct Schedule {
+    releases: Vec<Release>,
+    auto_complete: SimDuration,
+    epochs: Vec<Epoch>,
+    /// Publication time of the newest release in the scenario (for tXX).
+    pub last_release_at: SimTime,
+}
+
+fn affected_mask(incidents: &[Incident], t: SimTime) -> u64 {
+    incidents
+        .iter()
+        .filter(|inc| inc.from <= t && t < inc.until)
+        .flat_map(|inc| inc.packages.iter())
+        .fold(0u64, |mask, &p| mask | (1u64 << p))
+}
+
+impl Schedule {
+    /// Builds the schedule from a validated scenario.
+    pub fn new(scenario: &Scenario) -> Schedule {
+        let releases = scenario.releases.clone();
+        let auto_complete = scenario.client.phased_auto_complete;
+        let mut changes: Vec<SimTime> = vec![SimTime(i64::MIN / 4)];
+        for release in &releases[1..] {
+            changes.push(release.at);
+            if let Some(revert) = release.revert_at {
+                changes.push(revert);
+            }
+        }
+        for incident in &scenario.incidents {
+            changes.push(incident.from);
+            if incident.until < SimTime::NEVER {
+                changes.push(incident.until);
+            }
+        }
+        changes.sort_unstable();
+        changes.dedup();
+        let mut schedule = Schedule {
+            releases,
+            auto_complete,
+            epochs: Vec::new(),
+            last_release_at: SimTime::ZERO,
+        };
+        schedule.last_release_at = schedule.releases.last().map_or(SimTime::ZERO, |r| r.at);
+        let mut epochs: Vec<Epoch> = Vec::new();
+        for start in changes {
+            let epoch = Epoch {
+                start,
+                newest: schedule.newest_publication(start).package,
+                affected: affected_mask(&scenario.incidents, start),
+            };
+            match epochs.last() {
+                Some(last) if last.newest == epoch.newest && last.affected == epoch.affected => {}
+                _ => epochs.push(epoch),
+            }
+        }
+        schedule.epochs = epochs;
+        schedule
+    }
+
+    /// The publications, index 0 being the baseline.
+    pub fn releases(&self) -> &[Release] {
+        &self.releases
+    }
+
+    /// Epochs in time order; the first starts before any simulated instant.
+    pub fn epochs(&self) -> &[Epoch] {
+        &self.epochs
+    }
+
+    /// Index of the epoch containing `t`.
+    #[inline]
+    pub fn epoch_index(&self, t: SimTime) -> usize {
+        self.epochs
+            .partition_point(|e| e.start <= t)
+            .saturating_sub(1)
+    }
+
+    /// The epoch containing `t`.
+    #[inline]
+    pub fn epoch_at(&self, t: SimTime) -> &Epoch {
+        &self.epochs[self.epoch_index(t)]
+    }
+
+    /// The newest package at `t`: that of the latest publication made by
+    /// `t` that has not been reverted.
+    #[inline]
+    pub fn newest_package(&self, t: SimTime) -> usize {
+        self.epoch_at(t).newest
+    }
+
+    fn newest_publication(&self, t: SimTime) -> &Release {
+        self.releases
+            .iter()
+            .rev()
+            .find(|r| r.at <= t && r.revert_at.is_none_or(|revert| t < revert))
+            .unwrap_or(&self.releases[0])
+    }
+
+    /// The publication a user in rollout bucket `bucket` (in `[0, 100)`) is
+    /// offered at `t`: the latest one published, not reverted, whose rollout
+    /// percentage exceeds the bucket.
+    #[inline]
+    pub fn target(&self, bucket: f64, t: SimTime) -> usize {
+        for (index, release) in self.releases.iter().enumerate().rev() {
+            if index == 0 {
+                return 0;
+            }
+            if release.at <= t && bucket < release.percent_at(t, self.auto_complete) {
+                return index;
+            }
+        }
+        0
+    }
+
+    /// The package of the highest minimum-required publication offered to
+    /// `bucket` at `t`, if any.
+    #[inline]
+    pub fn minimum_package(&self, bucket: f64, t: SimTime) -> Option<usize> {
+        self.releases
+            .iter()
+            .rev()
+            .filter(|r| r.minimum_required)
+            .find(|r| r.at <= t && bucket < r.percent_at(t, self.auto_complete))
+            .map(|r| r.package)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario;
+
+    fn scenario_with(releases: &str) -> Scenario {
+        let text = format!("[population]\nusers = 10\nbaseline_version = \"1.0\"\n{releases}");
+        scenario::parse(&text, "test.toml", None).expect("valid scenario")
+    }
+
+    #[test]
+    fn phased_bucket_stays_eligible() {
+        let s = scenario_with(
+            "[[release]]\nversion = \"2.0\"\nat = \"1h\"\nrollout = [{ at = \"0h\", percent = 10 }, { at = \"5h\", percent = 50 }]\n",
+        );
+        let schedule = Schedule::new(&s);
+        let hour = |h: i64| SimTime(h * 3_600_000);
+        assert_eq!(schedule.target(5.0, hour(0)), 0);
+        assert_eq!(schedule.target(5.0, hour(1)), 1);
+        assert_eq!(schedule.target(30.0, hour(2)), 0);
+        assert_eq!(schedule.target(30.0, hour(6)), 1);
+        assert_eq!(schedule.target(5.0, hour(6)), 1);
+        // Day 15 after publication completes the rollout.
+        assert_eq!(schedule.target(99.0, hour(1 + 15 * 24)), 1);
+        assert_eq!(schedule.newest_package(hour(2)), 1);
+    }
+
+    #[test]
+    fn revert_returns_to_previous_release() {
+        let s = scenario_with(
+            "[[release]]\nversion = \"2.0\"\nat = \"0h\"\nrollout = [{ at = \"0h\", percent = 20 }]\nrevert_at = \"10h\"\n",
+        );
+        let schedule = Schedule::new(&s);
+        assert_eq!(schedule.target(5.0, SimTime(3_600_000)), 1);
+        assert_eq!(schedule.target(5.0, SimTime(11 * 3_600_000)), 0);
+        assert_eq!(schedule.newest_package(SimTime(11 * 3_600_000)), 0);
+    }
+
+    #[test]
+    fn pause_freezes_percentage() {
+        let s = scenario_with(
+            "[[release]]\nversion = \"2.0\"\nat = \"0h\"\nrollout = [{ at = \"0h\", percent = 10 }, { at = \"24h\", percent = 50 }]\npause = [{ from = \"20h\", until = \"30h\" }]\n",
+        );
+        let schedule = Schedule::new(&s);
+        let hour = |h: i64| SimTime(h * 3_600_000);
+        assert_eq!(schedule.target(30.0, hour(25)), 0, "paused at 10 %");
+        assert_eq!(schedule.target(30.0, hour(31)), 1, "resumed at 50 %");
+    }
+
+    #[test]
+    fn rollback_republishes_old_package() {
+        let s = scenario_with(
+            "[[release]]\nversion = \"2.0\"\nat = \"0h\"\n[[release]]\nrollback_to = \"1.0\"\nat = \"2h\"\n",
+        );
+        let schedule = Schedule::new(&s);
+        assert_eq!(schedule.newest_package(SimTime(3 * 3_600_000)), 0);
+        assert_eq!(schedule.target(50.0, SimTime(3 * 3_600_000)), 2);
+        assert_eq!(schedule.releases()[2].package, 0);
+    }
+}

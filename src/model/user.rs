@@ -1,0 +1,782 @@
+//! One user's timeline under one policy.
+//!
+//! The user's visits (open, close, keep-alive) are drawn before the policy
+//! runs and are the same for every policy: common random numbers. The
+//! update logic then plays out as a small discrete-event simulation over
+//! the user's own events, writing into per-bin counters.
+//!
+//! ```text
+//! cold start ──► sync update needed? ──yes──► wait: check + download ──ok──► run new
+//!      │                 │                        └─fail/timeout──► run cached (flag kept)
+//!      │                 no
+//!      ▼                 ▼
+//!  run cached ──► async check ──► newer? ──► background download ──► onUpdateReady
+//!                                                 (next cold start runs it; the
+//!                                                  policy may applyUpdate now)
+//! ```
+
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::engine::queue::EventQueue;
+use crate::engine::rng::SimRng;
+use crate::model::launches::Visit;
+use crate::model::schedule::Schedule;
+use crate::scenario::dist::DurationSampler;
+use crate::scenario::profile::SyncFailure;
+use crate::scenario::{ClientConfig, Network, UpdateAction};
+use crate::stats::bins::{Bins, Counter, Gauge, Total};
+use crate::time::{SimDuration, SimTime, MS_PER_DAY};
+
+/// Per-user traits fixed for the whole run, the same under every policy.
+#[derive(Clone, Debug)]
+pub struct UserTraits {
+    /// Rollout bucket in `[0, 100)`.
+    pub bucket: f64,
+    /// Whether the client runs the periodic check.
+    pub periodic_check: bool,
+    /// Offset of the periodic check within its interval.
+    pub periodic_phase: SimDuration,
+    /// Whether the base library has `UpdateManager`.
+    pub update_manager: bool,
+    /// When the user appears: t = 0 for existing users, the first launch
+    /// for new users.
+    pub present_from: SimTime,
+    /// A new user: nothing cached before the first launch.
+    pub is_new: bool,
+}
+
+/// What stays the same across the users of one run.
+pub struct RunContext<'a> {
+    /// The release schedule.
+    pub schedule: &'a Schedule,
+    /// Client behaviour.
+    pub client: &'a ClientConfig,
+    /// Check latency sampler.
+    pub check_latency: &'a DurationSampler,
+    /// End of the simulated time.
+    pub horizon: SimTime,
+}
+
+/// The random streams a policy run draws from (the launch stream is used
+/// up before, in drawing the visits).
+pub struct PolicyStreams {
+    /// Download durations and failures.
+    pub network: SimRng,
+    /// Check latencies.
+    pub checks: SimRng,
+    /// Prompt answers.
+    pub prompts: SimRng,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    Open(u32),
+    Close(u32),
+    CheckDone,
+    DownloadDone {
+        generation: u32,
+        publication: u16,
+        ok: bool,
+        bytes: u64,
+    },
+    PeriodicTick,
+}
+
+/// Reusable per-thread buffers.
+pub struct UserScratch {
+    queue: EventQueue<Event>,
+}
+
+impl Default for UserScratch {
+    fn default() -> Self {
+        UserScratch {
+            queue: EventQueue::new(SimTime(i64::MIN / 2)),
+        }
+    }
+}
+
+const NEVER_LAUNCHED: SimTime = SimTime(i64::MIN / 4);
+
+struct State {
+    cached: usize,
+    cached_critical: bool,
+    running: usize,
+    foreground: bool,
+    foreground_since: SimTime,
+    alive_until: SimTime,
+    last_launch: SimTime,
+    last_close: SimTime,
+    last_async_check: SimTime,
+    downloading: bool,
+    download_generation: u32,
+    sync_pending: bool,
+    ready_pending: bool,
+    resume_armed: bool,
+    installed_since: SimTime,
+    active_since: SimTime,
+    active_until: SimTime,
+    active_package: usize,
+    launched: bool,
+}
+
+/// Simulates one user's timeline under one policy, adding to `bins`.
+#[allow(clippy::too_many_arguments)]
+pub fn simulate_user(
+    ctx: &RunContext,
+    traits: &UserTraits,
+    network: &Network,
+    visits: &[Visit],
+    action: &UpdateAction,
+    streams: &mut PolicyStreams,
+    scratch: &mut UserScratch,
+    bins: &mut Bins,
+) {
+    let mut sim = UserSim {
+        ctx,
+        traits,
+        network,
+        visits,
+        action,
+        streams,
+        bins,
+        state: initial_state(traits),
+        events: 0,
+    };
+    let queue = &mut scratch.queue;
+    queue.reset(SimTime(i64::MIN / 2));
+    if let Some(first) = visits.first() {
+        queue.schedule(first.open, Event::Open(0));
+    }
+    if traits.periodic_check {
+        queue.schedule(SimTime::ZERO + traits.periodic_phase, Event::PeriodicTick);
+    }
+    while let Some((t, event)) = queue.pop() {
+        if t >= ctx.horizon {
+            break;
+        }
+        sim.events += 1;
+        sim.handle(t, event, queue);
+    }
+    sim.finish();
+}
+
+fn initial_state(traits: &UserTraits) -> State {
+    State {
+        cached: 0,
+        cached_critical: false,
+        running: 0,
+        foreground: false,
+        foreground_since: SimTime::ZERO,
+        alive_until: NEVER_LAUNCHED,
+        last_launch: NEVER_LAUNCHED,
+        last_close: NEVER_LAUNCHED,
+        last_async_check: NEVER_LAUNCHED,
+        downloading: false,
+        download_generation: 0,
+        sync_pending: false,
+        ready_pending: false,
+        resume_armed: false,
+        installed_since: traits.present_from,
+        active_since: NEVER_LAUNCHED,
+        active_until: NEVER_LAUNCHED,
+        active_package: 0,
+        launched: false,
+    }
+}
+
+struct UserSim<'a, 'b> {
+    ctx: &'a RunContext<'a>,
+    traits: &'a UserTraits,
+    network: &'a Network,
+    visits: &'a [Visit],
+    action: &'a UpdateAction,
+    streams: &'b mut PolicyStreams,
+    bins: &'b mut Bins,
+    state: State,
+    events: u64,
+}
+
+/// How a synchronous download attempt ended.
+enum Attempt {
+    /// Completed after `ms`.
+    Ok { ms: i64 },
+    /// Failed after `ms`, having received `bytes`.
+    Failed { ms: i64, bytes: u64 },
+    /// Still running at the timeout; it would take `full_ms` in all and
+    /// fail at the end when `fails` is set.
+    TimedOut { full_ms: i64, fails: bool },
+}
+
+/// What the synchronous part of a cold start did.
+enum SyncOutcome {
+    /// No synchronous update was due.
+    NotNeeded,
+    /// A synchronous check found nothing newer.
+    UpToDate,
+    /// The new package was downloaded before the app opened.
+    Updated,
+    /// The synchronous download failed or timed out.
+    Failed,
+    /// Below the minimum required version and every attempt failed: the
+    /// app cannot open.
+    Blocked,
+}
+
+impl UserSim<'_, '_> {
+    fn handle(&mut self, t: SimTime, event: Event, queue: &mut EventQueue<Event>) {
+        match event {
+            Event::Open(index) => {
+                let visit = self.visits[index as usize];
+                if t.0 < 0 {
+                    self.open_before_start(&visit);
+                } else {
+                    self.open(t, queue);
+                }
+                queue.schedule(visit.close.max(t), Event::Close(index));
+            }
+            Event::Close(index) => {
+                let visit = self.visits[index as usize];
+                self.close(t, &visit);
+                if let Some(next) = self.visits.get(index as usize + 1) {
+                    queue.schedule(next.open.max(t), Event::Open(index + 1));
+                }
+            }
+            Event::CheckDone => self.check_done(t, queue),
+            Event::DownloadDone {
+                generation,
+                publication,
+                ok,
+                bytes,
+            } => self.download_done(t, generation, publication as usize, ok, bytes),
+            Event::PeriodicTick => {
+                self.periodic_tick(t);
+                let next = t + self.ctx.client.periodic_check_interval;
+                if next < self.ctx.horizon {
+                    queue.schedule(next, Event::PeriodicTick);
+                }
+            }
+        }
+    }
+
+    /// An existing user's last visit before t = 0: it sets the state the run
+    /// starts from but counts nothing.
+    fn open_before_start(&mut self, visit: &Visit) {
+        let s = &mut self.state;
+        s.last_launch = visit.open;
+        s.running = s.cached;
+        s.foreground = true;
+        s.foreground_since = SimTime::ZERO;
+        s.active_since = visit.open;
+        s.active_until = visit.open + SimDuration(MS_PER_DAY);
+        s.active_package = s.running;
+        s.launched = true;
+    }
+
+    fn alive(&self, t: SimTime) -> bool {
+        self.state.foreground || t < self.state.alive_until
+    }
+
+    fn open(&mut self, t: SimTime, queue: &mut EventQueue<Event>) {
+        let hot = self.state.launched && t < self.state.alive_until;
+        let mut launched_package = None;
+        if hot {
+            self.bins.add(Counter::HotStarts, t, 1);
+            let background = t - self.state.last_close;
+            if self.state.ready_pending {
+                self.state.ready_pending = false;
+                self.on_update_ready(t, Some(background));
+            } else if self.state.resume_armed {
+                if let UpdateAction::OnResume { min_background } = self.action {
+                    if background >= *min_background {
+                        self.restart(t, true);
+                    }
+                }
+            }
+            launched_package = Some(self.state.running);
+            if self.ctx.client.check_on_hot_start {
+                self.async_check(t, queue);
+            }
+        } else {
+            self.bins.add(Counter::ColdStarts, t, 1);
+            self.state.ready_pending = false;
+            self.state.resume_armed = false;
+            if self.traits.is_new && !self.state.launched {
+                self.first_install(t);
+                launched_package = Some(self.state.cached);
+            } else {
+                match self.cold_start_sync(t, queue) {
+                    SyncOutcome::Updated | SyncOutcome::UpToDate => {
+                        launched_package = Some(self.state.cached)
+                    }
+                    SyncOutcome::Failed => {
+                        if self.ctx.client.sync_failure == SyncFailure::Cached {
+                            launched_package = Some(self.state.cached);
+                        }
+                    }
+                    SyncOutcome::Blocked => {}
+                    SyncOutcome::NotNeeded => {
+                        launched_package = Some(self.state.cached);
+                        self.async_check(t, queue);
+                    }
+                }
+            }
+            if let Some(package) = launched_package {
+                self.state.running = package;
+            }
+        }
+        match launched_package {
+            Some(package) => self.count_launch(t, package),
+            None => {
+                // The launch showed an error page: nothing runs, the process
+                // does not stay alive, and the sync flag stays for next time.
+                self.bins.add(Counter::FailedLaunches, t, 1);
+                self.state.alive_until = t;
+                self.state.foreground = false;
+                self.state.last_launch = t;
+                return;
+            }
+        }
+        self.state.foreground = true;
+        self.state.foreground_since = t;
+        self.state.last_launch = t;
+        self.state.launched = true;
+    }
+
+    fn count_launch(&mut self, t: SimTime, package: usize) {
+        let epoch = *self.ctx.schedule.epoch_at(t);
+        self.bins.add(Counter::Launches, t, 1);
+        self.bins.add_version_launch(package, t);
+        if package == epoch.newest {
+            self.bins.add(Counter::LaunchesNewest, t, 1);
+        } else {
+            let since_release = t - self.ctx.schedule.last_release_at;
+            if since_release >= SimDuration::from_hours(24) {
+                self.bins.add_total(Total::OldLaunchesAfter24h, 1);
+            }
+            if since_release >= SimDuration::from_hours(72) {
+                self.bins.add_total(Total::OldLaunchesAfter72h, 1);
+            }
+        }
+        if epoch.affected & (1u64 << package) != 0 {
+            self.bins.add(Counter::IncidentLaunches, t, 1);
+        }
+        self.close_active(t);
+        self.state.active_since = t;
+        self.state.active_until = t + SimDuration(MS_PER_DAY);
+        self.state.active_package = package;
+    }
+
+    fn close_active(&mut self, t: SimTime) {
+        let s = &self.state;
+        if s.active_since == NEVER_LAUNCHED {
+            return;
+        }
+        let until = t.min(s.active_until);
+        let (since, package) = (s.active_since, s.active_package);
+        if until > since {
+            self.bins.add_interval(Gauge::ActiveUsers, since, until);
+            self.add_newest_interval(Gauge::ActiveNewest, since, until, package);
+        }
+    }
+
+    fn add_newest_interval(&mut self, gauge: Gauge, from: SimTime, until: SimTime, package: usize) {
+        let epochs = self.ctx.schedule.epochs();
+        let mut index = self.ctx.schedule.epoch_index(from);
+        let mut cursor = from;
+        while cursor < until {
+            let end = epochs.get(index + 1).map_or(until, |e| e.start.min(until));
+            if epochs[index].newest == package {
+                self.bins.add_interval(gauge, cursor, end);
+            }
+            cursor = end;
+            index += 1;
+        }
+    }
+
+    fn set_installed(&mut self, t: SimTime, package: usize, critical: bool) {
+        let since = self.state.installed_since;
+        let old = self.state.cached;
+        if t > since {
+            self.add_newest_interval(Gauge::InstalledNewest, since, t, old);
+        }
+        self.state.installed_since = t;
+        self.state.cached = package;
+        self.state.cached_critical = critical;
+    }
+
+    fn first_install(&mut self, t: SimTime) {
+        let publication = self.ctx.schedule.target(self.traits.bucket, t);
+        let release = &self.ctx.schedule.releases()[publication];
+        self.bins.add(Counter::FirstLaunches, t, 1);
+        self.bins.add(Counter::DownloadsStarted, t, 1);
+        self.bins.add(Counter::DownloadsCompleted, t, 1);
+        self.bins
+            .add(Counter::BytesDownloaded, t, release.size as u64);
+        let (package, critical) = (release.package, release.critical);
+        self.state.installed_since = t;
+        self.set_installed(t, package, critical);
+    }
+
+    fn download_ms(&mut self, size: f64) -> i64 {
+        let noise: f64 = StandardNormal.sample(&mut self.streams.network);
+        let seconds = size / self.network.bandwidth * (self.network.jitter * noise).exp();
+        ((seconds * 1000.0).round() as i64).max(1)
+    }
+
+    fn attempt(&mut self, size: f64, timeout: Option<SimDuration>) -> Attempt {
+        let full_ms = self.download_ms(size);
+        let draw: f64 = self.streams.network.random();
+        let fraction: f64 = self.streams.network.random();
+        let fails = draw < self.network.failure;
+        // A failing download breaks off at a uniform point of its transfer.
+        let end_ms = if fails {
+            ((full_ms as f64 * fraction) as i64).max(1)
+        } else {
+            full_ms
+        };
+        match timeout {
+            Some(limit) if end_ms > limit.0 => Attempt::TimedOut { full_ms, fails },
+            _ if fails => Attempt::Failed {
+                ms: end_ms,
+                bytes: (size * fraction) as u64,
+            },
+            _ => Attempt::Ok { ms: full_ms },
+        }
+    }
+
+    /// Runs the synchronous update of a cold start, when one is due.
+    fn cold_start_sync(&mut self, t: SimTime, queue: &mut EventQueue<Event>) -> SyncOutcome {
+        let client = self.ctx.client;
+        let schedule = self.ctx.schedule;
+        let below_minimum = schedule
+            .minimum_package(self.traits.bucket, t)
+            .is_some_and(|minimum| self.state.cached < minimum);
+        if below_minimum {
+            return if self.blocking_update(t) {
+                SyncOutcome::Updated
+            } else {
+                SyncOutcome::Blocked
+            };
+        }
+        let long_unused = t - self.state.last_launch > client.long_unused;
+        let prefer_local = client
+            .prefer_local_from
+            .is_some_and(|from| self.state.cached >= from);
+        let publication = schedule.target(self.traits.bucket, t);
+        let rollback_pending = client.rollback_sync
+            && schedule.releases()[publication].is_rollback
+            && schedule.releases()[publication].package != self.state.cached;
+        if !(rollback_pending || ((self.state.sync_pending || long_unused) && !prefer_local)) {
+            return SyncOutcome::NotNeeded;
+        }
+        let latency = self.ctx.check_latency.sample_ms(&mut self.streams.checks);
+        self.bins.add(Counter::Checks, t, 1);
+        let release = &schedule.releases()[publication];
+        let (package, size, critical) = (release.package, release.size, release.critical);
+        if package == self.state.cached {
+            self.state.sync_pending = false;
+            return SyncOutcome::UpToDate;
+        }
+        self.bins.add(Counter::SyncUpdates, t, 1);
+        self.bins.add(Counter::DownloadsStarted, t, 1);
+        let outcome = self.attempt(size, Some(client.sync_timeout));
+        let waited = match outcome {
+            Attempt::Ok { ms } => {
+                self.bins.add(Counter::DownloadsCompleted, t, 1);
+                self.bins.add(Counter::BytesDownloaded, t, size as u64);
+                self.state.sync_pending = false;
+                self.state.download_generation += 1;
+                self.state.downloading = false;
+                self.set_installed(t, package, critical);
+                latency + ms
+            }
+            Attempt::Failed { ms, bytes } => {
+                self.bins.add(Counter::DownloadsFailed, t, 1);
+                self.bins.add(Counter::SyncFailures, t, 1);
+                self.bins.add(Counter::BytesDownloaded, t, bytes);
+                self.state.sync_pending = true;
+                latency + ms
+            }
+            Attempt::TimedOut { full_ms, fails } => {
+                self.bins.add(Counter::SyncFailures, t, 1);
+                self.state.sync_pending = true;
+                let timeout = client.sync_timeout.0;
+                if client.continue_after_timeout && !fails && !self.state.downloading {
+                    // The download goes on in the background and is used at
+                    // the next cold start, like an asynchronous one.
+                    self.state.downloading = true;
+                    self.state.download_generation += 1;
+                    let done = t + SimDuration(latency + full_ms);
+                    queue.schedule(
+                        done,
+                        Event::DownloadDone {
+                            generation: self.state.download_generation,
+                            publication: publication as u16,
+                            ok: true,
+                            bytes: size as u64,
+                        },
+                    );
+                } else {
+                    self.bins.add(Counter::DownloadsFailed, t, 1);
+                    self.bins.add(
+                        Counter::BytesDownloaded,
+                        t,
+                        (size * timeout as f64 / full_ms.max(1) as f64).min(size) as u64,
+                    );
+                }
+                latency + timeout
+            }
+        };
+        self.bins.add(Counter::SyncDelayMs, t, waited as u64);
+        self.bins.sync_delays.record(waited as u64);
+        if matches!(outcome, Attempt::Ok { .. }) {
+            SyncOutcome::Updated
+        } else {
+            SyncOutcome::Failed
+        }
+    }
+
+    /// A cold start below the minimum required version: the app does not
+    /// open until a download succeeds, retrying up to the configured number
+    /// of attempts.
+    fn blocking_update(&mut self, t: SimTime) -> bool {
+        let schedule = self.ctx.schedule;
+        let publication = schedule.target(self.traits.bucket, t);
+        let release = &schedule.releases()[publication];
+        let (package, size, critical) = (release.package, release.size, release.critical);
+        let mut waited = self.ctx.check_latency.sample_ms(&mut self.streams.checks);
+        self.bins.add(Counter::Checks, t, 1);
+        self.bins.add(Counter::SyncUpdates, t, 1);
+        let mut ok = false;
+        for _ in 0..self.ctx.client.minimum_required_attempts {
+            self.bins.add(Counter::DownloadsStarted, t, 1);
+            match self.attempt(size, None) {
+                Attempt::Ok { ms } => {
+                    waited += ms;
+                    ok = true;
+                    break;
+                }
+                Attempt::Failed { ms, bytes } => {
+                    waited += ms;
+                    self.bins.add(Counter::DownloadsFailed, t, 1);
+                    self.bins.add(Counter::BytesDownloaded, t, bytes);
+                }
+                Attempt::TimedOut { .. } => unreachable!("blocking updates have no timeout"),
+            }
+        }
+        if ok {
+            self.bins.add(Counter::DownloadsCompleted, t, 1);
+            self.bins.add(Counter::BytesDownloaded, t, size as u64);
+            self.state.sync_pending = false;
+            self.state.download_generation += 1;
+            self.state.downloading = false;
+            self.set_installed(t, package, critical);
+        } else {
+            self.bins.add(Counter::SyncFailures, t, 1);
+        }
+        self.bins.add(Counter::SyncDelayMs, t, waited as u64);
+        self.bins.sync_delays.record(waited as u64);
+        ok
+    }
+
+    fn async_check(&mut self, t: SimTime, queue: &mut EventQueue<Event>) {
+        if self.state.downloading
+            || t - self.state.last_async_check < self.ctx.client.async_check_min_interval
+        {
+            return;
+        }
+        self.state.last_async_check = t;
+        self.bins.add(Counter::Checks, t, 1);
+        let latency = self.ctx.check_latency.sample_ms(&mut self.streams.checks);
+        queue.schedule(t + SimDuration(latency), Event::CheckDone);
+    }
+
+    fn check_done(&mut self, t: SimTime, queue: &mut EventQueue<Event>) {
+        let schedule = self.ctx.schedule;
+        let publication = schedule.target(self.traits.bucket, t);
+        let release = &schedule.releases()[publication];
+        if release.package == self.state.cached || self.state.downloading {
+            return;
+        }
+        let size = release.size;
+        self.bins.add(Counter::DownloadsStarted, t, 1);
+        self.state.downloading = true;
+        self.state.download_generation += 1;
+        let (ok, ms, bytes) = match self.attempt(size, None) {
+            Attempt::Ok { ms } => (true, ms, size as u64),
+            Attempt::Failed { ms, bytes } => (false, ms, bytes),
+            Attempt::TimedOut { .. } => unreachable!("background downloads have no timeout"),
+        };
+        queue.schedule(
+            t + SimDuration(ms),
+            Event::DownloadDone {
+                generation: self.state.download_generation,
+                publication: publication as u16,
+                ok,
+                bytes,
+            },
+        );
+    }
+
+    fn download_done(
+        &mut self,
+        t: SimTime,
+        generation: u32,
+        publication: usize,
+        ok: bool,
+        bytes: u64,
+    ) {
+        if generation != self.state.download_generation || !self.state.downloading {
+            return;
+        }
+        self.state.downloading = false;
+        self.bins.add(Counter::BytesDownloaded, t, bytes);
+        if !ok {
+            self.bins.add(Counter::DownloadsFailed, t, 1);
+            return;
+        }
+        self.bins.add(Counter::DownloadsCompleted, t, 1);
+        let release = &self.ctx.schedule.releases()[publication];
+        let (package, critical) = (release.package, release.critical);
+        if package == self.state.cached {
+            return;
+        }
+        self.set_installed(t, package, critical);
+        if self.state.foreground {
+            self.on_update_ready(t, None);
+        } else if self.alive(t) {
+            // A callback that would fire in the background runs when the app
+            // next comes to the foreground, if the process survives until then.
+            self.state.ready_pending = true;
+        }
+    }
+
+    /// `onUpdateReady` under the policy; `background` is the time spent in
+    /// the background when the callback runs at a resume.
+    fn on_update_ready(&mut self, t: SimTime, background: Option<SimDuration>) {
+        if !self.traits.update_manager || self.state.cached == self.state.running {
+            return;
+        }
+        let at_resume = background.is_some();
+        match self.action {
+            UpdateAction::None => {}
+            UpdateAction::Force => self.restart(t, at_resume),
+            UpdateAction::ForceCritical => {
+                if self.state.cached_critical {
+                    self.restart(t, at_resume);
+                }
+            }
+            UpdateAction::Prompt {
+                accept,
+                accept_critical,
+            } => {
+                let p = if self.state.cached_critical {
+                    *accept_critical
+                } else {
+                    *accept
+                };
+                self.bins.add(Counter::PromptsShown, t, 1);
+                let draw: f64 = self.streams.prompts.random();
+                if draw < p {
+                    self.bins.add(Counter::PromptsAccepted, t, 1);
+                    self.restart(t, at_resume);
+                } else {
+                    self.bins.add(Counter::PromptsDeclined, t, 1);
+                }
+            }
+            UpdateAction::OnResume { min_background } => match background {
+                Some(spent) if spent >= *min_background => self.restart(t, true),
+                _ => self.state.resume_armed = true,
+            },
+        }
+    }
+
+    /// `applyUpdate()`: the process restarts on the downloaded package.
+    fn restart(&mut self, t: SimTime, at_resume: bool) {
+        self.state.resume_armed = false;
+        if self.state.cached == self.state.running {
+            return;
+        }
+        if at_resume {
+            self.bins.add(Counter::ResumeRestarts, t, 1);
+        } else {
+            self.bins.add(Counter::ForcedRestarts, t, 1);
+            self.account_foreground(self.state.foreground_since, t, self.state.running);
+            self.state.foreground_since = t;
+            self.close_active(t);
+            self.state.active_since = t;
+            self.state.active_package = self.state.cached;
+        }
+        self.state.running = self.state.cached;
+    }
+
+    fn close(&mut self, t: SimTime, visit: &Visit) {
+        if !self.state.foreground {
+            return;
+        }
+        if t.0 >= 0 {
+            self.account_foreground(self.state.foreground_since, t, self.state.running);
+        }
+        self.state.foreground = false;
+        self.state.last_close = t;
+        self.state.alive_until = visit.alive_until.max(t);
+    }
+
+    fn account_foreground(&mut self, from: SimTime, until: SimTime, package: usize) {
+        let from = from.max(SimTime::ZERO);
+        let until = until.min(self.ctx.horizon);
+        let width = self.bins.width_ms();
+        let epochs = self.ctx.schedule.epochs();
+        let mut index = self.ctx.schedule.epoch_index(from);
+        let mut cursor = from;
+        while cursor < until {
+            let bin = self.bins.bin_of(cursor);
+            let bin_end = SimTime((bin as i64 + 1) * width);
+            let epoch_end = epochs.get(index + 1).map_or(SimTime::NEVER, |e| e.start);
+            let end = until.min(bin_end).min(epoch_end);
+            let span = (end - cursor).0 as u64;
+            let epoch = epochs[index];
+            self.bins.add_to_bin(Counter::ForegroundMs, bin, span);
+            if epoch.newest == package {
+                self.bins.add_to_bin(Counter::ForegroundNewestMs, bin, span);
+            }
+            if epoch.affected & (1u64 << package) != 0 {
+                self.bins
+                    .add_to_bin(Counter::IncidentForegroundMs, bin, span);
+            }
+            if end == epoch_end {
+                index += 1;
+            }
+            cursor = end;
+        }
+    }
+
+    fn periodic_tick(&mut self, t: SimTime) {
+        if t - self.state.last_launch > self.ctx.client.recently_used {
+            return;
+        }
+        self.bins.add(Counter::Checks, t, 1);
+        let publication = self.ctx.schedule.target(self.traits.bucket, t);
+        if self.ctx.schedule.releases()[publication].package != self.state.cached {
+            self.state.sync_pending = true;
+        }
+    }
+
+    fn finish(&mut self) {
+        let horizon = self.ctx.horizon;
+        if self.state.foreground {
+            self.account_foreground(self.state.foreground_since, horizon, self.state.running);
+        }
+        if self.state.launched || !self.traits.is_new {
+            let since = self.state.installed_since;
+            let cached = self.state.cached;
+            self.add_newest_interval(Gauge::InstalledNewest, since, horizon, cached);
+            self.bins
+                .add_interval(Gauge::Users, self.traits.present_from, horizon);
+            self.bins.add_total(Total::Users, 1);
+        }
+        self.close_active(horizon);
+        self.bins.add_total(Total::Events, self.events);
+    }
+}

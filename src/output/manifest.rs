@@ -1,0 +1,45 @@
+//! `manifest.toml`: what produced the files beside it, so a result can be
+//! traced to its input and a folder is not overwritten by another scenario.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The provenance of one output folder.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    /// rollout-sim version.
+    pub rollout_sim_version: String,
+    /// The scenario as named on the command line.
+    pub scenario: String,
+    /// SHA-256 of the scenario text, hex.
+    pub scenario_sha256: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Existing users per replication.
+    pub users: u64,
+    /// Replications.
+    pub replications: u32,
+    /// Shard `k/n`, if the run was one shard.
+    pub shard: Option<String>,
+    /// Wall-clock time the run finished, UTC (RFC 3339).
+    pub created: String,
+}
+
+/// Hex SHA-256 of a scenario text.
+pub fn scenario_hash(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Manifest {
+    /// Serializes to TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a manifest always serializes")
+    }
+
+    /// Reads the manifest of an existing output folder, if there is one.
+    pub fn read(dir: &std::path::Path) -> Option<Manifest> {
+        let text = std::fs::read_to_string(dir.join("manifest.toml")).ok()?;
+        toml::from_str(&text).ok()
+    }
+}

@@ -1,0 +1,1796 @@
+//! Validation: turns the raw file into a [`Scenario`], or the first error
+//! with its file, key, line, value and fix.
+
+use std::ops::Range;
+use std::path::Path;
+
+use chrono::{NaiveDateTime, Timelike};
+use toml::Spanned;
+
+use crate::scenario::dist::DurationDist;
+use crate::scenario::error::{Problem, QuantityKind, ScenarioError};
+use crate::scenario::profile::{
+    self, Platform, ProfileDefaults, Sourced, SyncFailure, PLATFORM_NAMES,
+};
+use crate::scenario::raw::*;
+use crate::scenario::types::*;
+use crate::time::{SimDuration, SimTime};
+use crate::units::{self, UnitError};
+
+/// Largest population a single run accepts; larger runs are split with shards.
+pub const MAX_USERS: u64 = 2_000_000_000;
+/// Largest number of replications.
+pub const MAX_REPLICATIONS: u32 = 10_000;
+/// Largest number of output bins.
+pub const MAX_BINS: usize = 100_000;
+/// Tolerance on share sums.
+pub const SHARE_TOLERANCE: f64 = 1e-9;
+
+type Result<T> = std::result::Result<T, ScenarioError>;
+
+/// Source text and name, for turning byte spans into lines and columns.
+pub(crate) struct Context<'a> {
+    file: String,
+    text: &'a str,
+    base_dir: Option<&'a Path>,
+    settings: Vec<Setting>,
+}
+
+impl<'a> Context<'a> {
+    pub(crate) fn new(file: &str, text: &'a str, base_dir: Option<&'a Path>) -> Self {
+        Context {
+            file: file.to_string(),
+            text,
+            base_dir,
+            settings: Vec::new(),
+        }
+    }
+
+    fn line_column(&self, offset: usize) -> (usize, usize) {
+        let before = &self.text[..offset.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |s| s.chars().count()) + 1;
+        (line, column)
+    }
+
+    pub(crate) fn error(
+        &self,
+        key: &str,
+        span: Option<Range<usize>>,
+        problem: Problem,
+    ) -> ScenarioError {
+        let (line, column, value) = match span {
+            Some(span) => {
+                let (line, column) = self.line_column(span.start);
+                let value = self.text.get(span).map(|v| v.trim().to_string());
+                (Some(line), Some(column), value)
+            }
+            None => (None, None, None),
+        };
+        ScenarioError {
+            file: self.file.clone(),
+            key: key.to_string(),
+            line,
+            column,
+            value,
+            problem,
+        }
+    }
+
+    fn rule(
+        &self,
+        key: &str,
+        span: Option<Range<usize>>,
+        en: &str,
+        zh: &str,
+        fix_en: &str,
+        fix_zh: &str,
+    ) -> ScenarioError {
+        self.error(
+            key,
+            span,
+            Problem::Rule {
+                en: en.into(),
+                zh: zh.into(),
+                fix_en: fix_en.into(),
+                fix_zh: fix_zh.into(),
+            },
+        )
+    }
+
+    fn record(&mut self, key: &str, value: String, origin: Origin) {
+        self.settings.push(Setting {
+            key: key.to_string(),
+            value,
+            origin,
+        });
+    }
+
+    fn line_of(&self, span: &Range<usize>) -> usize {
+        self.line_column(span.start).0
+    }
+}
+
+fn type_name(value: &toml::Value) -> &'static str {
+    match value {
+        toml::Value::String(_) => "string",
+        toml::Value::Integer(_) => "integer",
+        toml::Value::Float(_) => "float",
+        toml::Value::Boolean(_) => "boolean",
+        toml::Value::Datetime(_) => "datetime",
+        toml::Value::Array(_) => "array",
+        toml::Value::Table(_) => "table",
+    }
+}
+
+fn quantity_error(
+    ctx: &Context,
+    key: &str,
+    span: Range<usize>,
+    kind: QuantityKind,
+    error: UnitError,
+) -> ScenarioError {
+    ctx.error(key, Some(span), Problem::BadQuantity { kind, error })
+}
+
+/// Parses a duration string at `key`; `positive` rejects zero.
+pub(crate) fn duration(
+    ctx: &Context,
+    key: &str,
+    raw: &RawValue,
+    positive: bool,
+) -> Result<SimDuration> {
+    let span = raw.span();
+    let text = match raw.get_ref() {
+        toml::Value::String(s) => s,
+        other => {
+            return Err(ctx.error(
+                key,
+                Some(span),
+                Problem::WrongType {
+                    expected: format!(
+                        "a duration string such as \"30m\", not a {}",
+                        type_name(other)
+                    ),
+                },
+            ))
+        }
+    };
+    let value = units::parse_duration(text)
+        .map_err(|e| quantity_error(ctx, key, span.clone(), QuantityKind::Duration, e))?;
+    if positive && value.0 <= 0 {
+        return Err(ctx.rule(
+            key,
+            Some(span),
+            "must be longer than zero",
+            "必须大于零",
+            "use a positive duration such as \"30m\"",
+            "请使用正的时长，例如 \"30m\"",
+        ));
+    }
+    Ok(value)
+}
+
+fn table_duration(
+    ctx: &Context,
+    key: &str,
+    table: &toml::Table,
+    field: &str,
+    span: &Range<usize>,
+) -> Result<SimDuration> {
+    let full_key = format!("{key}.{field}");
+    match table.get(field) {
+        Some(toml::Value::String(text)) => units::parse_duration(text)
+            .map_err(|e| quantity_error(ctx, &full_key, span.clone(), QuantityKind::Duration, e)),
+        Some(other) => Err(ctx.error(
+            &full_key,
+            Some(span.clone()),
+            Problem::WrongType {
+                expected: format!(
+                    "a duration string such as \"30m\", not a {}",
+                    type_name(other)
+                ),
+            },
+        )),
+        None => Err(ctx.error(&full_key, Some(span.clone()), Problem::MissingKey)),
+    }
+}
+
+/// Parses a duration distribution: a plain string (fixed) or a table with
+/// `dist = "fixed" | "exponential" | "lognormal" | "uniform"`.
+pub(crate) fn distribution(ctx: &Context, key: &str, raw: &RawValue) -> Result<DurationDist> {
+    let span = raw.span();
+    let table = match raw.get_ref() {
+        toml::Value::String(_) => return Ok(DurationDist::Fixed(duration(ctx, key, raw, false)?)),
+        toml::Value::Table(table) => table,
+        other => {
+            return Err(ctx.error(
+                key,
+                Some(span),
+                Problem::WrongType {
+                    expected: format!(
+                        "a duration string or a table such as {{ dist = \"lognormal\", median = \"3m\", p90 = \"12m\" }}, not a {}",
+                        type_name(other)
+                    ),
+                },
+            ))
+        }
+    };
+    let kind = match table.get("dist") {
+        Some(toml::Value::String(kind)) => kind.as_str(),
+        _ => {
+            return Err(ctx.rule(
+                &format!("{key}.dist"),
+                Some(span),
+                "missing or invalid `dist`",
+                "缺少或无效的 `dist`",
+                "set dist = \"fixed\", \"exponential\", \"lognormal\" or \"uniform\"",
+                "请设置 dist = \"fixed\"、\"exponential\"、\"lognormal\" 或 \"uniform\"",
+            ))
+        }
+    };
+    let allowed: &[&str] = match kind {
+        "fixed" => &["dist", "value"],
+        "exponential" => &["dist", "mean"],
+        "lognormal" => &["dist", "median", "p90"],
+        "uniform" => &["dist", "min", "max"],
+        _ => {
+            return Err(ctx.rule(
+                &format!("{key}.dist"),
+                Some(span),
+                &format!("unknown distribution `{kind}`"),
+                &format!("未知的分布 `{kind}`"),
+                "use \"fixed\", \"exponential\", \"lognormal\" or \"uniform\"",
+                "请使用 \"fixed\"、\"exponential\"、\"lognormal\" 或 \"uniform\"",
+            ))
+        }
+    };
+    if let Some(extra) = table.keys().find(|k| !allowed.contains(&k.as_str())) {
+        let valid: Vec<String> = allowed.iter().map(|s| s.to_string()).collect();
+        return Err(ctx.error(
+            &format!("{key}.{extra}"),
+            Some(span),
+            Problem::UnknownKey {
+                suggestion: closest(extra, &valid),
+                valid,
+            },
+        ));
+    }
+    let positive = |field: &str, value: SimDuration| -> Result<SimDuration> {
+        if value.0 <= 0 {
+            Err(ctx.rule(
+                &format!("{key}.{field}"),
+                Some(span.clone()),
+                "must be longer than zero",
+                "必须大于零",
+                "use a positive duration",
+                "请使用正的时长",
+            ))
+        } else {
+            Ok(value)
+        }
+    };
+    match kind {
+        "fixed" => Ok(DurationDist::Fixed(table_duration(
+            ctx, key, table, "value", &span,
+        )?)),
+        "exponential" => {
+            let mean = positive("mean", table_duration(ctx, key, table, "mean", &span)?)?;
+            Ok(DurationDist::Exponential { mean })
+        }
+        "lognormal" => {
+            let median = positive("median", table_duration(ctx, key, table, "median", &span)?)?;
+            let p90 = table_duration(ctx, key, table, "p90", &span)?;
+            if p90 <= median {
+                return Err(ctx.rule(
+                    &format!("{key}.p90"),
+                    Some(span),
+                    "p90 must be greater than the median",
+                    "p90 必须大于中位数",
+                    "raise p90 or use dist = \"fixed\" for a constant",
+                    "请提高 p90，或用 dist = \"fixed\" 表示常数",
+                ));
+            }
+            Ok(DurationDist::LogNormal { median, p90 })
+        }
+        _ => {
+            let min = table_duration(ctx, key, table, "min", &span)?;
+            let max = table_duration(ctx, key, table, "max", &span)?;
+            if max < min {
+                return Err(ctx.rule(
+                    &format!("{key}.max"),
+                    Some(span),
+                    "max is less than min",
+                    "max 小于 min",
+                    "make max at least min",
+                    "请使 max 不小于 min",
+                ));
+            }
+            Ok(DurationDist::Uniform { min, max })
+        }
+    }
+}
+
+fn string_value(ctx: &Context, key: &str, raw: &RawValue, kind: QuantityKind) -> Result<String> {
+    match raw.get_ref() {
+        toml::Value::String(s) => Ok(s.clone()),
+        other => {
+            let example = match kind {
+                QuantityKind::Size => "\"1.5MB\"",
+                QuantityKind::Rate => "\"2MB/s\"",
+                QuantityKind::Duration => "\"30m\"",
+            };
+            Err(ctx.error(
+                key,
+                Some(raw.span()),
+                Problem::WrongType {
+                    expected: format!(
+                        "a string with a unit such as {example}, not a {}",
+                        type_name(other)
+                    ),
+                },
+            ))
+        }
+    }
+}
+
+fn size(ctx: &Context, key: &str, raw: &RawValue) -> Result<f64> {
+    let text = string_value(ctx, key, raw, QuantityKind::Size)?;
+    let bytes = units::parse_size(&text)
+        .map_err(|e| quantity_error(ctx, key, raw.span(), QuantityKind::Size, e))?;
+    if bytes <= 0.0 {
+        return Err(ctx.rule(
+            key,
+            Some(raw.span()),
+            "must be larger than zero",
+            "必须大于零",
+            "use a size such as \"1.5MB\"",
+            "请使用例如 \"1.5MB\" 的大小",
+        ));
+    }
+    Ok(bytes)
+}
+
+fn rate(ctx: &Context, key: &str, raw: &RawValue) -> Result<f64> {
+    let text = string_value(ctx, key, raw, QuantityKind::Rate)?;
+    let bps = units::parse_rate(&text)
+        .map_err(|e| quantity_error(ctx, key, raw.span(), QuantityKind::Rate, e))?;
+    if bps <= 0.0 {
+        return Err(ctx.rule(
+            key,
+            Some(raw.span()),
+            "must be larger than zero",
+            "必须大于零",
+            "use a rate such as \"2MB/s\"",
+            "请使用例如 \"2MB/s\" 的速率",
+        ));
+    }
+    Ok(bps)
+}
+
+fn probability(ctx: &Context, key: &str, value: &Spanned<f64>) -> Result<f64> {
+    let v = *value.get_ref();
+    if !(0.0..=1.0).contains(&v) || v.is_nan() {
+        return Err(ctx.error(
+            key,
+            Some(value.span()),
+            Problem::OutOfRange { min: 0.0, max: 1.0 },
+        ));
+    }
+    Ok(v)
+}
+
+/// Returns the valid key closest to `key`, if it is close enough to be a typo.
+pub fn closest(key: &str, valid: &[String]) -> Option<String> {
+    valid
+        .iter()
+        .map(|candidate| (strsim::damerau_levenshtein(key, candidate), candidate))
+        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 3))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate.clone())
+}
+
+fn check_shares(ctx: &Context, key: &str, shares: &[(f64, Range<usize>)]) -> Result<()> {
+    let sum: f64 = shares.iter().map(|(s, _)| s).sum();
+    if (sum - 1.0).abs() > SHARE_TOLERANCE {
+        let span = shares.first().map(|(_, span)| span.clone());
+        return Err(ctx.error(key, span, Problem::SharesSum { sum }));
+    }
+    Ok(())
+}
+
+fn profile_value<T: std::fmt::Display>(
+    ctx: &mut Context,
+    platform: Platform,
+    key: &str,
+    default: &Sourced<T>,
+) {
+    ctx.record(
+        key,
+        default.value.to_string(),
+        Origin::Profile(platform.name(), default.source),
+    );
+}
+
+/// Resolves an optional duration key against its profile default.
+fn client_duration(
+    ctx: &mut Context,
+    platform: Platform,
+    key: &str,
+    raw: &Option<RawValue>,
+    default: &Sourced<SimDuration>,
+    positive: bool,
+) -> Result<SimDuration> {
+    match raw {
+        Some(raw) => {
+            let value = duration(ctx, key, raw, positive)?;
+            let line = ctx.line_of(&raw.span());
+            ctx.record(key, value.to_string(), Origin::File(line));
+            Ok(value)
+        }
+        None => {
+            profile_value(ctx, platform, key, default);
+            Ok(default.value)
+        }
+    }
+}
+
+fn client_share(
+    ctx: &mut Context,
+    platform: Platform,
+    key: &str,
+    raw: &Option<Spanned<f64>>,
+    default: &Sourced<f64>,
+) -> Result<f64> {
+    match raw {
+        Some(raw) => {
+            let value = probability(ctx, key, raw)?;
+            let line = ctx.line_of(&raw.span());
+            ctx.record(key, value.to_string(), Origin::File(line));
+            Ok(value)
+        }
+        None => {
+            profile_value(ctx, platform, key, default);
+            Ok(default.value)
+        }
+    }
+}
+
+fn client_bool(
+    ctx: &mut Context,
+    platform: Platform,
+    key: &str,
+    raw: &Option<Spanned<bool>>,
+    default: &Sourced<bool>,
+) -> bool {
+    match raw {
+        Some(raw) => {
+            let line = ctx.line_of(&raw.span());
+            ctx.record(key, raw.get_ref().to_string(), Origin::File(line));
+            *raw.get_ref()
+        }
+        None => {
+            profile_value(ctx, platform, key, default);
+            default.value
+        }
+    }
+}
+
+fn build_client(ctx: &mut Context, raw: &RawClient) -> Result<(ClientConfig, ProfileDefaults)> {
+    let platform = match &raw.platform {
+        Some(name) => Platform::parse(name.get_ref()).ok_or_else(|| {
+            let valid: Vec<String> = PLATFORM_NAMES.iter().map(|s| s.to_string()).collect();
+            ctx.rule(
+                "client.platform",
+                Some(name.span()),
+                "unknown platform",
+                "未知的平台",
+                &format!("use one of {}", valid.join(", ")),
+                &format!("请使用 {} 之一", valid.join("、")),
+            )
+        })?,
+        None => Platform::Wechat,
+    };
+    let origin = match &raw.platform {
+        Some(name) => Origin::File(ctx.line_of(&name.span())),
+        None => Origin::Builtin,
+    };
+    ctx.record("client.platform", platform.name().to_string(), origin);
+    let d = profile::defaults(platform);
+
+    let periodic_check_share = client_share(
+        ctx,
+        platform,
+        "client.periodic_check_share",
+        &raw.periodic_check_share,
+        &d.periodic_check_share,
+    )?;
+    let periodic_check_interval = client_duration(
+        ctx,
+        platform,
+        "client.periodic_check_interval",
+        &raw.periodic_check_interval,
+        &d.periodic_check_interval,
+        true,
+    )?;
+    let update_manager_share = client_share(
+        ctx,
+        platform,
+        "client.update_manager_share",
+        &raw.update_manager_share,
+        &d.update_manager_share,
+    )?;
+    let check_latency = match &raw.check_latency {
+        Some(raw) => {
+            let value = distribution(ctx, "client.check_latency", raw)?;
+            let line = ctx.line_of(&raw.span());
+            ctx.record(
+                "client.check_latency",
+                value.to_string(),
+                Origin::File(line),
+            );
+            value
+        }
+        None => {
+            profile_value(ctx, platform, "client.check_latency", &d.check_latency);
+            d.check_latency.value.clone()
+        }
+    };
+    let recently_used = client_duration(
+        ctx,
+        platform,
+        "client.recently_used",
+        &raw.recently_used,
+        &d.recently_used,
+        true,
+    )?;
+    let long_unused = client_duration(
+        ctx,
+        platform,
+        "client.long_unused",
+        &raw.long_unused,
+        &d.long_unused,
+        true,
+    )?;
+    let sync_timeout = client_duration(
+        ctx,
+        platform,
+        "client.sync_timeout",
+        &raw.sync_timeout,
+        &d.sync_timeout,
+        true,
+    )?;
+    let check_on_hot_start = client_bool(
+        ctx,
+        platform,
+        "client.check_on_hot_start",
+        &raw.check_on_hot_start,
+        &d.check_on_hot_start,
+    );
+    let async_check_min_interval = client_duration(
+        ctx,
+        platform,
+        "client.async_check_min_interval",
+        &raw.async_check_min_interval,
+        &d.async_check_min_interval,
+        false,
+    )?;
+    let sync_failure = match &raw.sync_failure {
+        Some(value) => {
+            let parsed =
+                match value.get_ref().as_str() {
+                    "cached" => SyncFailure::Cached,
+                    "error" => SyncFailure::Error,
+                    _ => return Err(ctx.rule(
+                        "client.sync_failure",
+                        Some(value.span()),
+                        "unknown value",
+                        "未知的取值",
+                        "use \"cached\" (open the cached package) or \"error\" (the launch fails)",
+                        "请使用 \"cached\"（打开缓存版本）或 \"error\"（启动失败）",
+                    )),
+                };
+            let line = ctx.line_of(&value.span());
+            ctx.record(
+                "client.sync_failure",
+                value.get_ref().clone(),
+                Origin::File(line),
+            );
+            parsed
+        }
+        None => {
+            let text = match d.sync_failure.value {
+                SyncFailure::Cached => "cached",
+                SyncFailure::Error => "error",
+            };
+            ctx.record(
+                "client.sync_failure",
+                text.into(),
+                Origin::Profile(platform.name(), d.sync_failure.source),
+            );
+            d.sync_failure.value
+        }
+    };
+    let continue_after_timeout = client_bool(
+        ctx,
+        platform,
+        "client.continue_after_timeout",
+        &raw.continue_after_timeout,
+        &d.continue_after_timeout,
+    );
+    let phased_auto_complete = client_duration(
+        ctx,
+        platform,
+        "client.phased_auto_complete",
+        &raw.phased_auto_complete,
+        &d.phased_auto_complete,
+        true,
+    )?;
+    let minimum_required_attempts = match &raw.minimum_required_attempts {
+        Some(value) => {
+            let v = *value.get_ref();
+            if !(1..=1000).contains(&v) {
+                return Err(ctx.error(
+                    "client.minimum_required_attempts",
+                    Some(value.span()),
+                    Problem::OutOfRange {
+                        min: 1.0,
+                        max: 1000.0,
+                    },
+                ));
+            }
+            let line = ctx.line_of(&value.span());
+            ctx.record(
+                "client.minimum_required_attempts",
+                v.to_string(),
+                Origin::File(line),
+            );
+            v as u32
+        }
+        None => {
+            profile_value(
+                ctx,
+                platform,
+                "client.minimum_required_attempts",
+                &d.minimum_required_attempts,
+            );
+            d.minimum_required_attempts.value
+        }
+    };
+    let rollback_sync = client_bool(
+        ctx,
+        platform,
+        "client.rollback_sync",
+        &raw.rollback_sync,
+        &d.rollback_sync,
+    );
+
+    let config = ClientConfig {
+        platform,
+        periodic_check_share,
+        periodic_check_interval,
+        update_manager_share,
+        check_latency,
+        recently_used,
+        long_unused,
+        sync_timeout,
+        check_on_hot_start,
+        async_check_min_interval,
+        sync_failure,
+        continue_after_timeout,
+        phased_auto_complete,
+        minimum_required_attempts,
+        rollback_sync,
+        prefer_local_from: None,
+    };
+    Ok((config, d))
+}
+
+fn build_run(ctx: &mut Context, raw: &RawRun, file_stem: &str) -> Result<RunSettings> {
+    let name = raw
+        .name
+        .as_ref()
+        .map_or_else(|| file_stem.to_string(), |n| n.get_ref().clone());
+    let horizon = match &raw.horizon {
+        Some(raw) => duration(ctx, "run.horizon", raw, true)?,
+        None => SimDuration::from_days(7),
+    };
+    let sample_every = match &raw.sample_every {
+        Some(raw) => duration(ctx, "run.sample_every", raw, true)?,
+        None => SimDuration::from_minutes(15),
+    };
+    if horizon.0 % sample_every.0 != 0 {
+        let span = raw
+            .sample_every
+            .as_ref()
+            .or(raw.horizon.as_ref())
+            .map(|r| r.span());
+        return Err(ctx.rule(
+            "run.sample_every",
+            span,
+            &format!(
+                "the horizon {horizon} is not a whole number of sample intervals of {sample_every}"
+            ),
+            &format!("时长 {horizon} 不是采样间隔 {sample_every} 的整数倍"),
+            "choose sample_every so that it divides the horizon, e.g. \"15m\" or \"1h\"",
+            "请选择能整除时长的 sample_every，例如 \"15m\" 或 \"1h\"",
+        ));
+    }
+    let bins = (horizon.0 / sample_every.0) as usize;
+    if bins > MAX_BINS {
+        let span = raw.sample_every.as_ref().map(|r| r.span());
+        return Err(ctx.rule(
+            "run.sample_every",
+            span,
+            &format!("{bins} time bins exceed the limit of {MAX_BINS}"),
+            &format!("时间分箱数 {bins} 超过上限 {MAX_BINS}"),
+            "use a longer sample_every or a shorter horizon",
+            "请加大 sample_every 或缩短 horizon",
+        ));
+    }
+    let replications = match &raw.replications {
+        Some(value) => {
+            let v = *value.get_ref();
+            if v < 1 || v > MAX_REPLICATIONS as i64 {
+                return Err(ctx.error(
+                    "run.replications",
+                    Some(value.span()),
+                    Problem::OutOfRange {
+                        min: 1.0,
+                        max: MAX_REPLICATIONS as f64,
+                    },
+                ));
+            }
+            v as u32
+        }
+        None => 20,
+    };
+    let seed = match &raw.seed {
+        Some(value) => {
+            let v = *value.get_ref();
+            if v < 0 {
+                return Err(ctx.error(
+                    "run.seed",
+                    Some(value.span()),
+                    Problem::OutOfRange {
+                        min: 0.0,
+                        max: i64::MAX as f64,
+                    },
+                ));
+            }
+            v as u64
+        }
+        None => 1,
+    };
+    for (key, value) in [
+        ("run.horizon", horizon.to_string()),
+        ("run.sample_every", sample_every.to_string()),
+        ("run.replications", replications.to_string()),
+        ("run.seed", seed.to_string()),
+    ] {
+        ctx.record(key, value, Origin::Builtin);
+    }
+    Ok(RunSettings {
+        name,
+        horizon,
+        sample_every,
+        replications,
+        seed,
+    })
+}
+
+fn parse_offset(text: &str) -> Option<i32> {
+    if text == "Z" || text == "UTC" {
+        return Some(0);
+    }
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let (hours, minutes) = rest.split_once(':')?;
+    let hours: i32 = hours.parse().ok()?;
+    let minutes: i32 = minutes.parse().ok()?;
+    if hours > 14 || minutes >= 60 || rest.len() != 5 {
+        return None;
+    }
+    Some(sign * (hours * 60 + minutes))
+}
+
+fn parse_local_datetime(text: &str) -> Option<NaiveDateTime> {
+    [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ]
+    .iter()
+    .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+}
+
+fn build_segments(
+    ctx: &Context,
+    raw: &Option<Vec<RawSegment>>,
+    keep_alive: &DurationDist,
+    trace: bool,
+) -> Result<Vec<Segment>> {
+    let Some(raw) = raw else {
+        return Ok(vec![Segment {
+            name: "all".into(),
+            share: 1.0,
+            launches_per_day: 3.0,
+            session: DurationDist::LogNormal {
+                median: SimDuration::from_minutes(3),
+                p90: SimDuration::from_minutes(12),
+            },
+            keep_alive: keep_alive.clone(),
+        }]);
+    };
+    if raw.is_empty() {
+        return Err(ctx.rule(
+            "population.segment",
+            None,
+            "the list of segments is empty",
+            "用户分群列表为空",
+            "add at least one [[population.segment]] table",
+            "请至少添加一个 [[population.segment]] 表",
+        ));
+    }
+    let mut segments = Vec::with_capacity(raw.len());
+    let mut shares = Vec::new();
+    for (i, seg) in raw.iter().enumerate() {
+        let key = |field: &str| format!("population.segment[{i}].{field}");
+        if segments
+            .iter()
+            .any(|s: &Segment| &s.name == seg.name.get_ref())
+        {
+            return Err(ctx.rule(
+                &key("name"),
+                Some(seg.name.span()),
+                "duplicate segment name",
+                "分群名称重复",
+                "give each segment its own name",
+                "请为每个分群取不同的名称",
+            ));
+        }
+        let share = probability(ctx, &key("share"), &seg.share)?;
+        shares.push((share, seg.share.span()));
+        let launches_per_day = match &seg.launches_per_day {
+            Some(value) => {
+                let v = *value.get_ref();
+                if !(0.0..=10_000.0).contains(&v) || v.is_nan() {
+                    return Err(ctx.error(
+                        &key("launches_per_day"),
+                        Some(value.span()),
+                        Problem::OutOfRange {
+                            min: 0.0,
+                            max: 10_000.0,
+                        },
+                    ));
+                }
+                v
+            }
+            None if trace => 0.0,
+            None => {
+                return Err(ctx.error(
+                    &key("launches_per_day"),
+                    Some(seg.name.span()),
+                    Problem::MissingKey,
+                ))
+            }
+        };
+        let session = match &seg.session {
+            Some(raw) => distribution(ctx, &key("session"), raw)?,
+            None => DurationDist::LogNormal {
+                median: SimDuration::from_minutes(3),
+                p90: SimDuration::from_minutes(12),
+            },
+        };
+        let keep_alive = match &seg.keep_alive {
+            Some(raw) => distribution(ctx, &key("keep_alive"), raw)?,
+            None => keep_alive.clone(),
+        };
+        segments.push(Segment {
+            name: seg.name.get_ref().clone(),
+            share,
+            launches_per_day,
+            session,
+            keep_alive,
+        });
+    }
+    check_shares(ctx, "population.segment[*].share", &shares)?;
+    Ok(segments)
+}
+
+fn build_networks(ctx: &Context, raw: &Option<Vec<RawNetwork>>) -> Result<Vec<Network>> {
+    let Some(raw) = raw else {
+        return Ok(vec![Network {
+            name: "default".into(),
+            share: 1.0,
+            bandwidth: 2e6,
+            failure: 0.01,
+            jitter: 0.3,
+        }]);
+    };
+    if raw.is_empty() {
+        return Err(ctx.rule(
+            "network",
+            None,
+            "the list of networks is empty",
+            "网络列表为空",
+            "add at least one [[network]] table",
+            "请至少添加一个 [[network]] 表",
+        ));
+    }
+    let mut networks = Vec::with_capacity(raw.len());
+    let mut shares = Vec::new();
+    for (i, net) in raw.iter().enumerate() {
+        let key = |field: &str| format!("network[{i}].{field}");
+        if networks
+            .iter()
+            .any(|n: &Network| &n.name == net.name.get_ref())
+        {
+            return Err(ctx.rule(
+                &key("name"),
+                Some(net.name.span()),
+                "duplicate network name",
+                "网络名称重复",
+                "give each network its own name",
+                "请为每种网络取不同的名称",
+            ));
+        }
+        let share = probability(ctx, &key("share"), &net.share)?;
+        shares.push((share, net.share.span()));
+        let bandwidth = rate(ctx, &key("bandwidth"), &net.bandwidth)?;
+        let failure = match &net.failure {
+            Some(value) => probability(ctx, &key("failure"), value)?,
+            None => 0.01,
+        };
+        if failure >= 1.0 {
+            let span = net.failure.as_ref().map(|f| f.span());
+            return Err(ctx.rule(
+                &key("failure"),
+                span,
+                "a failure probability of 1 means no download ever completes",
+                "失败概率为 1 意味着下载永远不会成功",
+                "use a value below 1",
+                "请使用小于 1 的值",
+            ));
+        }
+        let jitter = match &net.jitter {
+            Some(value) => {
+                let v = *value.get_ref();
+                if !(0.0..=3.0).contains(&v) || v.is_nan() {
+                    return Err(ctx.error(
+                        &key("jitter"),
+                        Some(value.span()),
+                        Problem::OutOfRange { min: 0.0, max: 3.0 },
+                    ));
+                }
+                v
+            }
+            None => 0.3,
+        };
+        networks.push(Network {
+            name: net.name.get_ref().clone(),
+            share,
+            bandwidth,
+            failure,
+            jitter,
+        });
+    }
+    check_shares(ctx, "network[*].share", &shares)?;
+    Ok(networks)
+}
+
+fn build_releases(
+    ctx: &Context,
+    raw: &Option<Vec<RawRelease>>,
+    baseline: &str,
+    defaults: &ProfileDefaults,
+    versions: &mut Vec<String>,
+) -> Result<Vec<Release>> {
+    let raw = match raw {
+        Some(list) if !list.is_empty() => list,
+        _ => {
+            return Err(ctx.rule(
+                "release",
+                None,
+                "the scenario publishes no release",
+                "场景中没有发布任何版本",
+                "add a [[release]] table with version, at and size",
+                "请添加 [[release]] 表，包含 version、at 和 size",
+            ))
+        }
+    };
+    let mut releases = vec![Release {
+        version: baseline.to_string(),
+        package: 0,
+        at: SimTime(i64::MIN / 4),
+        size: 1.5e6,
+        critical: false,
+        minimum_required: false,
+        rollout: Vec::new(),
+        pauses: Vec::new(),
+        revert_at: None,
+        is_rollback: false,
+    }];
+    let mut sizes: Vec<f64> = vec![f64::NAN];
+    let mut last_at = SimTime::ZERO;
+    for (i, rel) in raw.iter().enumerate() {
+        let key = |field: &str| format!("release[{i}].{field}");
+        let at = SimTime::ZERO + duration(ctx, &key("at"), &rel.at, false)?;
+        if at < last_at {
+            return Err(ctx.rule(
+                &key("at"),
+                Some(rel.at.span()),
+                "releases are out of order: this one is published before the previous one",
+                "版本顺序错误：该版本早于上一个版本发布",
+                "list [[release]] tables in order of `at`",
+                "请按 `at` 的先后顺序排列 [[release]] 表",
+            ));
+        }
+        last_at = at;
+        let (version, is_rollback, span) = match (&rel.version, &rel.rollback_to) {
+            (_, Some(target)) => {
+                if let Some(v) = &rel.version {
+                    if v.get_ref() != target.get_ref() {
+                        return Err(ctx.rule(
+                            &key("version"),
+                            Some(v.span()),
+                            "a rollback publishes the package of `rollback_to`, so `version` must equal it",
+                            "回退发布的是 `rollback_to` 的代码包，因此 `version` 必须与其相同",
+                            "remove `version` or set it to the rollback_to value",
+                            "请删除 `version` 或将其设为 rollback_to 的值",
+                        ));
+                    }
+                }
+                (target.get_ref().clone(), true, target.span())
+            }
+            (Some(v), None) => (v.get_ref().clone(), false, v.span()),
+            (None, None) => {
+                return Err(ctx.error(&key("version"), Some(rel.at.span()), Problem::MissingKey))
+            }
+        };
+        if version.trim().is_empty() {
+            return Err(ctx.rule(
+                &key("version"),
+                Some(span),
+                "empty version",
+                "版本号为空",
+                "write a version such as \"2.0.0\"",
+                "请写出版本号，例如 \"2.0.0\"",
+            ));
+        }
+        let existing = versions.iter().position(|v| v == &version);
+        let package = match (existing, is_rollback) {
+            (Some(_), false) => {
+                return Err(ctx.rule(
+                    &key("version"),
+                    Some(span),
+                    &format!("version {version} is published twice"),
+                    &format!("版本 {version} 被重复发布"),
+                    "give each release a new version, or use rollback_to to republish an older one",
+                    "请为每次发布使用新的版本号，或用 rollback_to 重新发布旧版本",
+                ))
+            }
+            (None, true) => {
+                return Err(ctx.rule(
+                    &key("rollback_to"),
+                    Some(span),
+                    &format!("cannot roll back to {version}: it was never published"),
+                    &format!("无法回退到 {version}：该版本从未发布"),
+                    &format!(
+                        "name the baseline or an earlier release: {}",
+                        versions.join(", ")
+                    ),
+                    &format!("请填写基线版本或更早的版本：{}", versions.join("、")),
+                ))
+            }
+            (Some(package), true) => {
+                let depth = versions.len() - package;
+                if depth > defaults.rollback_depth {
+                    return Err(ctx.rule(
+                        &key("rollback_to"),
+                        Some(span),
+                        &format!(
+                            "the platform allows rolling back to one of the last {} versions only",
+                            defaults.rollback_depth
+                        ),
+                        &format!(
+                            "平台只允许回退到最近 {} 个版本之一",
+                            defaults.rollback_depth
+                        ),
+                        "choose a more recent version",
+                        "请选择更近的版本",
+                    ));
+                }
+                let previous = releases.last().expect("baseline is always present");
+                let rollbacks_since = releases.iter().rev().take_while(|r| r.is_rollback).count();
+                if rollbacks_since >= defaults.rollbacks_per_release {
+                    return Err(ctx.rule(
+                        &key("rollback_to"),
+                        Some(span),
+                        &format!("the platform allows {} rollback per release, and {} was already rolled back", defaults.rollbacks_per_release, previous.version),
+                        &format!("平台每个版本只允许回退 {} 次，而 {} 已回退过", defaults.rollbacks_per_release, previous.version),
+                        "publish a new version instead",
+                        "请改为发布新版本",
+                    ));
+                }
+                package
+            }
+            (None, false) => {
+                versions.push(version.clone());
+                sizes.push(f64::NAN);
+                versions.len() - 1
+            }
+        };
+        let size = match (&rel.size, is_rollback) {
+            (Some(raw), _) => size(ctx, &key("size"), raw)?,
+            (None, true) => releases
+                .iter()
+                .find(|r| r.package == package)
+                .map_or(1.5e6, |r| r.size),
+            (None, false) => releases.last().map_or(1.5e6, |r| r.size),
+        };
+        if sizes[package].is_nan() {
+            sizes[package] = size;
+        }
+        let minimum_required = rel.minimum_required.as_ref().is_some_and(|m| *m.get_ref());
+        if minimum_required && !defaults.supports_minimum_required {
+            let span = rel.minimum_required.as_ref().map(|m| m.span());
+            return Err(ctx.rule(
+                &key("minimum_required"),
+                span,
+                "this platform has no minimum required version setting",
+                "该平台没有最低可用版本设置",
+                "remove minimum_required or choose platform = \"wechat\"",
+                "请删除 minimum_required，或选择 platform = \"wechat\"",
+            ));
+        }
+        let mut rollout = Vec::new();
+        if let Some(steps) = &rel.rollout {
+            let mut previous: Option<(SimTime, f64)> = None;
+            for (j, step) in steps.get_ref().iter().enumerate() {
+                let step_key = format!("release[{i}].rollout[{j}]");
+                let step_at = at + duration(ctx, &format!("{step_key}.at"), &step.at, false)?;
+                let percent = *step.percent.get_ref();
+                if !(0.0..=100.0).contains(&percent) || percent.is_nan() {
+                    return Err(ctx.error(
+                        &format!("{step_key}.percent"),
+                        Some(step.percent.span()),
+                        Problem::OutOfRange {
+                            min: 0.0,
+                            max: 100.0,
+                        },
+                    ));
+                }
+                if let Some(allowed) = defaults.allowed_rollout_percents {
+                    if !allowed.contains(&percent) {
+                        let list: Vec<String> = allowed.iter().map(|p| p.to_string()).collect();
+                        return Err(ctx.rule(
+                            &format!("{step_key}.percent"),
+                            Some(step.percent.span()),
+                            "this platform does not offer that rollout percentage",
+                            "该平台不提供此灰度比例",
+                            &format!("use one of {}", list.join(", ")),
+                            &format!("请使用 {} 之一", list.join("、")),
+                        ));
+                    }
+                }
+                if let Some((previous_at, previous_percent)) = previous {
+                    if step_at <= previous_at {
+                        return Err(ctx.rule(
+                            &format!("{step_key}.at"),
+                            Some(step.at.span()),
+                            "rollout steps are not in time order",
+                            "灰度步骤未按时间排序",
+                            "give each step a later `at` than the one before",
+                            "请让每一步的 `at` 晚于上一步",
+                        ));
+                    }
+                    if percent < previous_percent {
+                        return Err(ctx.rule(
+                            &format!("{step_key}.percent"),
+                            Some(step.percent.span()),
+                            &format!("the rollout percentage decreases from {previous_percent} to {percent}"),
+                            &format!("灰度比例从 {previous_percent} 降到了 {percent}"),
+                            "a phased release can only grow; use revert_at to cancel it or a rollback_to release to go back",
+                            "分阶段发布只能扩大；如需取消请用 revert_at，如需回退请发布 rollback_to",
+                        ));
+                    }
+                }
+                previous = Some((step_at, percent));
+                rollout.push((step_at, percent));
+            }
+        }
+        let mut pauses = Vec::new();
+        for (j, pause) in rel.pause.iter().flatten().enumerate() {
+            let pause_key = format!("release[{i}].pause[{j}]");
+            let from = at + duration(ctx, &format!("{pause_key}.from"), &pause.from, false)?;
+            let until = at + duration(ctx, &format!("{pause_key}.until"), &pause.until, false)?;
+            if until <= from {
+                return Err(ctx.rule(
+                    &format!("{pause_key}.until"),
+                    Some(pause.until.span()),
+                    "the pause ends before it starts",
+                    "暂停的结束时间早于开始时间",
+                    "make until later than from",
+                    "请让 until 晚于 from",
+                ));
+            }
+            pauses.push((from, until));
+        }
+        let revert_at = match &rel.revert_at {
+            Some(raw) => Some(at + duration(ctx, &key("revert_at"), raw, true)?),
+            None => None,
+        };
+        releases.push(Release {
+            version,
+            package,
+            at,
+            size,
+            critical: rel.critical.as_ref().is_some_and(|c| *c.get_ref()),
+            minimum_required,
+            rollout,
+            pauses,
+            revert_at,
+            is_rollback,
+        });
+    }
+    // The baseline package's size is what a new user downloads before any
+    // release: take the first release's size as the best available estimate.
+    releases[0].size = releases.get(1).map_or(1.5e6, |r| r.size);
+    Ok(releases)
+}
+
+fn build_incidents(
+    ctx: &Context,
+    raw: &Option<Vec<RawIncident>>,
+    versions: &[String],
+) -> Result<Vec<Incident>> {
+    let mut incidents = Vec::new();
+    for (i, inc) in raw.iter().flatten().enumerate() {
+        let key = |field: &str| format!("incident[{i}].{field}");
+        let mut packages = Vec::new();
+        for version in inc.versions.get_ref() {
+            match versions.iter().position(|v| v == version.get_ref()) {
+                Some(package) => packages.push(package),
+                None => {
+                    return Err(ctx.rule(
+                        &key("versions"),
+                        Some(version.span()),
+                        &format!("unknown version {}", version.get_ref()),
+                        &format!("未知的版本 {}", version.get_ref()),
+                        &format!(
+                            "name the baseline or a released version: {}",
+                            versions.join(", ")
+                        ),
+                        &format!("请填写基线版本或已发布的版本：{}", versions.join("、")),
+                    ))
+                }
+            }
+        }
+        if packages.is_empty() {
+            return Err(ctx.rule(
+                &key("versions"),
+                Some(inc.versions.span()),
+                "no affected version",
+                "没有受影响的版本",
+                "list at least one version",
+                "请至少列出一个版本",
+            ));
+        }
+        let from = SimTime::ZERO + duration(ctx, &key("from"), &inc.from, false)?;
+        let until = match &inc.until {
+            Some(raw) => {
+                let until = SimTime::ZERO + duration(ctx, &key("until"), raw, false)?;
+                if until <= from {
+                    return Err(ctx.rule(
+                        &key("until"),
+                        Some(raw.span()),
+                        "the incident ends before it starts",
+                        "故障的结束时间早于开始时间",
+                        "make until later than from",
+                        "请让 until 晚于 from",
+                    ));
+                }
+                until
+            }
+            None => SimTime::NEVER,
+        };
+        let name = inc
+            .name
+            .as_ref()
+            .map_or_else(|| format!("incident {}", i + 1), |n| n.get_ref().clone());
+        incidents.push(Incident {
+            name,
+            packages,
+            from,
+            until,
+        });
+    }
+    Ok(incidents)
+}
+
+const ACTIONS: [&str; 5] = ["none", "prompt", "force", "force_critical", "on_resume"];
+
+fn build_policies(ctx: &Context, raw: &Option<Vec<RawPolicy>>) -> Result<Vec<Policy>> {
+    let Some(raw) = raw else {
+        return Ok(vec![Policy {
+            name: "none".into(),
+            action: UpdateAction::None,
+        }]);
+    };
+    let mut policies: Vec<Policy> = Vec::new();
+    for (i, pol) in raw.iter().enumerate() {
+        let key = |field: &str| format!("policy[{i}].{field}");
+        let name = pol.name.get_ref().clone();
+        let name_ok = !name.is_empty() && !name.contains([',', '"', '\n', '\r']);
+        if !name_ok {
+            return Err(ctx.rule(
+                &key("name"),
+                Some(pol.name.span()),
+                "invalid policy name",
+                "无效的策略名称",
+                "use a non-empty name without commas, quotes or line breaks",
+                "请使用非空且不含逗号、引号或换行的名称",
+            ));
+        }
+        if policies.iter().any(|p| p.name == name) {
+            return Err(ctx.rule(
+                &key("name"),
+                Some(pol.name.span()),
+                "duplicate policy name",
+                "策略名称重复",
+                "give each policy its own name",
+                "请为每个策略取不同的名称",
+            ));
+        }
+        let action_name = pol.on_update_ready.get_ref().as_str();
+        let only = |field: &str, present: bool, allowed_for: &str| -> Result<()> {
+            if present {
+                return Err(ctx.rule(
+                    &key(field),
+                    Some(pol.name.span()),
+                    &format!("`{field}` applies to on_update_ready = \"{allowed_for}\" only"),
+                    &format!("`{field}` 仅适用于 on_update_ready = \"{allowed_for}\""),
+                    &format!("remove it or set on_update_ready = \"{allowed_for}\""),
+                    &format!("请删除它，或设置 on_update_ready = \"{allowed_for}\""),
+                ));
+            }
+            Ok(())
+        };
+        let action = match action_name {
+            "none" | "force" | "force_critical" => {
+                only("accept", pol.accept.is_some(), "prompt")?;
+                only("accept_critical", pol.accept_critical.is_some(), "prompt")?;
+                only("min_background", pol.min_background.is_some(), "on_resume")?;
+                match action_name {
+                    "none" => UpdateAction::None,
+                    "force" => UpdateAction::Force,
+                    _ => UpdateAction::ForceCritical,
+                }
+            }
+            "prompt" => {
+                only("min_background", pol.min_background.is_some(), "on_resume")?;
+                let accept = match &pol.accept {
+                    Some(value) => probability(ctx, &key("accept"), value)?,
+                    None => {
+                        return Err(ctx.error(
+                            &key("accept"),
+                            Some(pol.on_update_ready.span()),
+                            Problem::MissingKey,
+                        ))
+                    }
+                };
+                let accept_critical = match &pol.accept_critical {
+                    Some(value) => probability(ctx, &key("accept_critical"), value)?,
+                    None => accept,
+                };
+                UpdateAction::Prompt {
+                    accept,
+                    accept_critical,
+                }
+            }
+            "on_resume" => {
+                only("accept", pol.accept.is_some(), "prompt")?;
+                only("accept_critical", pol.accept_critical.is_some(), "prompt")?;
+                let min_background = match &pol.min_background {
+                    Some(raw) => duration(ctx, &key("min_background"), raw, false)?,
+                    None => SimDuration::ZERO,
+                };
+                UpdateAction::OnResume { min_background }
+            }
+            other => {
+                let valid: Vec<String> = ACTIONS.iter().map(|s| s.to_string()).collect();
+                let hint = closest(other, &valid)
+                    .map(|s| format!(" (did you mean \"{s}\"?)"))
+                    .unwrap_or_default();
+                let hint_zh = closest(other, &valid)
+                    .map(|s| format!("（是否想写 \"{s}\"？）"))
+                    .unwrap_or_default();
+                return Err(ctx.rule(
+                    &key("on_update_ready"),
+                    Some(pol.on_update_ready.span()),
+                    &format!("unknown policy action{hint}"),
+                    &format!("未知的策略动作{hint_zh}"),
+                    &format!("use one of {}", valid.join(", ")),
+                    &format!("请使用 {} 之一", valid.join("、")),
+                ));
+            }
+        };
+        policies.push(Policy { name, action });
+    }
+    if policies.is_empty() {
+        return Err(ctx.rule(
+            "policy",
+            None,
+            "the list of policies is empty",
+            "策略列表为空",
+            "add at least one [[policy]] table",
+            "请至少添加一个 [[policy]] 表",
+        ));
+    }
+    Ok(policies)
+}
+
+fn parse_instant(text: &str, default_offset_minutes: i32) -> Option<i64> {
+    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(dt.timestamp_millis());
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%d %H:%M%:z",
+        "%Y-%m-%d %H:%M:%S%:z",
+    ] {
+        if let Ok(dt) = chrono::DateTime::parse_from_str(text, format) {
+            return Some(dt.timestamp_millis());
+        }
+    }
+    let local = parse_local_datetime(text)?;
+    Some(local.and_utc().timestamp_millis() - default_offset_minutes as i64 * 60_000)
+}
+
+fn build_population(
+    ctx: &mut Context,
+    raw: &RawPopulation,
+    client_keep_alive: &DurationDist,
+) -> Result<Population> {
+    let trace = raw.trace.is_some();
+    let users = match &raw.users {
+        Some(value) => {
+            let v = *value.get_ref();
+            if v < 0 || v as u64 > MAX_USERS || (v == 0 && !trace) {
+                return Err(ctx.error(
+                    "population.users",
+                    Some(value.span()),
+                    Problem::OutOfRange {
+                        min: 1.0,
+                        max: MAX_USERS as f64,
+                    },
+                ));
+            }
+            v as u64
+        }
+        None if trace => 0,
+        None => 100_000,
+    };
+    let baseline_version = raw
+        .baseline_version
+        .as_ref()
+        .map_or_else(|| "1.0.0".to_string(), |v| v.get_ref().clone());
+    let new_users_per_day = match &raw.new_users_per_day {
+        Some(value) => {
+            let v = *value.get_ref();
+            if !(0.0..=1e9).contains(&v) || v.is_nan() {
+                return Err(ctx.error(
+                    "population.new_users_per_day",
+                    Some(value.span()),
+                    Problem::OutOfRange { min: 0.0, max: 1e9 },
+                ));
+            }
+            v
+        }
+        None => 0.0,
+    };
+    let utc_offset_minutes = match &raw.timezone {
+        Some(value) => parse_offset(value.get_ref()).ok_or_else(|| {
+            ctx.rule(
+                "population.timezone",
+                Some(value.span()),
+                "invalid UTC offset",
+                "无效的 UTC 偏移",
+                "write it as \"+08:00\", \"-05:00\" or \"Z\"",
+                "请写成 \"+08:00\"、\"-05:00\" 或 \"Z\"",
+            )
+        })?,
+        None => 8 * 60,
+    };
+    let (start_minute_of_day, start_text) = match &raw.start {
+        Some(value) => {
+            let parsed = parse_local_datetime(value.get_ref()).ok_or_else(|| {
+                ctx.rule(
+                    "population.start",
+                    Some(value.span()),
+                    "invalid local date and time",
+                    "无效的本地日期时间",
+                    "write it as \"2026-12-07T10:00\" (local time in population.timezone)",
+                    "请写成 \"2026-12-07T10:00\"（population.timezone 时区的本地时间）",
+                )
+            })?;
+            (
+                parsed.hour() * 60 + parsed.minute(),
+                value.get_ref().clone(),
+            )
+        }
+        None => (10 * 60, "2026-12-07T10:00".to_string()),
+    };
+    let daily_profile = match &raw.daily_profile {
+        Some(value) => {
+            let list = value.get_ref();
+            if list.len() != 24 {
+                return Err(ctx.rule(
+                    "population.daily_profile",
+                    Some(value.span()),
+                    &format!("has {} values", list.len()),
+                    &format!("包含 {} 个数值", list.len()),
+                    "give 24 relative launch intensities, one per local hour from 00:00",
+                    "请给出 24 个相对启动强度，从本地 00:00 起每小时一个",
+                ));
+            }
+            if list.iter().any(|v| !v.is_finite() || *v < 0.0) || list.iter().sum::<f64>() <= 0.0 {
+                return Err(ctx.rule(
+                    "population.daily_profile",
+                    Some(value.span()),
+                    "values must be non-negative and not all zero",
+                    "数值必须非负且不能全为零",
+                    "use relative intensities such as 0.2 at night and 1.5 at noon",
+                    "请使用相对强度，例如夜间 0.2、中午 1.5",
+                ));
+            }
+            let mean = list.iter().sum::<f64>() / 24.0;
+            let mut profile = [0.0; 24];
+            for (slot, v) in profile.iter_mut().zip(list) {
+                *slot = v / mean;
+            }
+            profile
+        }
+        None => [1.0; 24],
+    };
+    let trace_source = match &raw.trace {
+        Some(path) => {
+            let written = path.get_ref().clone();
+            let resolved = match ctx.base_dir {
+                Some(dir) if Path::new(&written).is_relative() => dir.join(&written),
+                _ => Path::new(&written).to_path_buf(),
+            };
+            let start_unix_ms = match &raw.trace_start {
+                Some(value) => {
+                    parse_instant(value.get_ref(), utc_offset_minutes).ok_or_else(|| {
+                        ctx.rule(
+                            "population.trace_start",
+                            Some(value.span()),
+                            "invalid date and time",
+                            "无效的日期时间",
+                            "write it as \"2021-03-06T00:00:00+01:00\"",
+                            "请写成 \"2021-03-06T00:00:00+01:00\"",
+                        )
+                    })?
+                }
+                None => {
+                    return Err(ctx.error(
+                        "population.trace_start",
+                        Some(path.span()),
+                        Problem::MissingKey,
+                    ))
+                }
+            };
+            let merge_gap = match &raw.trace_merge_gap {
+                Some(raw) => duration(ctx, "population.trace_merge_gap", raw, false)?,
+                None => SimDuration(1_000),
+            };
+            Some(TraceSource {
+                path: resolved,
+                written,
+                start_unix_ms,
+                apps: raw
+                    .trace_apps
+                    .as_ref()
+                    .map(|a| a.get_ref().clone())
+                    .unwrap_or_default(),
+                exclude_apps: raw
+                    .trace_exclude_apps
+                    .as_ref()
+                    .map(|a| a.get_ref().clone())
+                    .unwrap_or_default(),
+                merge_gap,
+            })
+        }
+        None => {
+            for (key, present) in [
+                (
+                    "population.trace_start",
+                    raw.trace_start.as_ref().map(|v| v.span()),
+                ),
+                (
+                    "population.trace_apps",
+                    raw.trace_apps.as_ref().map(|v| v.span()),
+                ),
+                (
+                    "population.trace_exclude_apps",
+                    raw.trace_exclude_apps.as_ref().map(|v| v.span()),
+                ),
+                (
+                    "population.trace_merge_gap",
+                    raw.trace_merge_gap.as_ref().map(|v| v.span()),
+                ),
+            ] {
+                if let Some(span) = present {
+                    return Err(ctx.rule(
+                        key,
+                        Some(span),
+                        "applies only with population.trace",
+                        "仅在设置 population.trace 时有效",
+                        "set population.trace or remove this key",
+                        "请设置 population.trace 或删除此键",
+                    ));
+                }
+            }
+            None
+        }
+    };
+    let segments = build_segments(ctx, &raw.segment, client_keep_alive, trace)?;
+    ctx.record("population.users", users.to_string(), Origin::Builtin);
+    Ok(Population {
+        users,
+        baseline_version,
+        new_users_per_day,
+        utc_offset_minutes,
+        start_minute_of_day,
+        start_text,
+        daily_profile,
+        segments,
+        trace: trace_source,
+    })
+}
+
+/// Converts a serde/TOML error into a [`ScenarioError`] with the key path,
+/// the closest valid key for a typo, and the expected type.
+pub(crate) fn from_toml_error(ctx: &Context, error: &toml::de::Error, path: &str) -> ScenarioError {
+    let span = error.span();
+    let message = error.message().trim().to_string();
+    let key = if path == "." {
+        String::new()
+    } else {
+        path.to_string()
+    };
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (field, tail) = rest.split_once('`').unwrap_or((rest, ""));
+        let valid: Vec<String> = tail
+            .split('`')
+            .enumerate()
+            .filter(|(i, _)| i % 2 == 1)
+            .map(|(_, s)| s.to_string())
+            .collect();
+        let suggestion = closest(field, &valid);
+        let mut scenario_error = ctx.error(&key, span, Problem::UnknownKey { suggestion, valid });
+        scenario_error.value = None;
+        return scenario_error;
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or(rest);
+        let full_key = if key.is_empty() {
+            field.to_string()
+        } else {
+            format!("{key}.{field}")
+        };
+        let mut scenario_error = ctx.error(&full_key, span, Problem::MissingKey);
+        scenario_error.value = None;
+        return scenario_error;
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let expected = rest
+            .split_once(", expected ")
+            .map_or(rest, |(_, e)| e)
+            .to_string();
+        return ctx.error(&key, span, Problem::WrongType { expected });
+    }
+    let mut scenario_error = ctx.error(&key, span, Problem::Syntax(message));
+    scenario_error.value = None;
+    scenario_error
+}
+
+/// Validates a scenario text.
+///
+/// `file` names the source in messages; `base_dir` resolves relative trace
+/// paths.
+///
+/// # Errors
+/// Returns the first problem found, located by key, line and column.
+pub fn build(text: &str, file: &str, base_dir: Option<&Path>) -> Result<Scenario> {
+    let mut ctx = Context::new(file, text, base_dir);
+    let raw = parse_raw(text).map_err(|(error, path)| from_toml_error(&ctx, &error, &path))?;
+    let file_stem = Path::new(file)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("scenario")
+        .to_string();
+    let run = build_run(
+        &mut ctx,
+        raw.run.as_ref().unwrap_or(&RawRun::default()),
+        &file_stem,
+    )?;
+    let (mut client, defaults) = build_client(
+        &mut ctx,
+        raw.client.as_ref().unwrap_or(&RawClient::default()),
+    )?;
+    let client_keep_alive = match raw.client.as_ref().and_then(|c| c.keep_alive.as_ref()) {
+        Some(raw) => {
+            let value = distribution(&ctx, "client.keep_alive", raw)?;
+            let line = ctx.line_of(&raw.span());
+            ctx.record("client.keep_alive", value.to_string(), Origin::File(line));
+            value
+        }
+        None => {
+            profile_value(
+                &mut ctx,
+                client.platform,
+                "client.keep_alive",
+                &defaults.keep_alive,
+            );
+            defaults.keep_alive.value.clone()
+        }
+    };
+    let population = build_population(
+        &mut ctx,
+        raw.population.as_ref().unwrap_or(&RawPopulation::default()),
+        &client_keep_alive,
+    )?;
+    let networks = build_networks(&ctx, &raw.network)?;
+    let mut versions = vec![population.baseline_version.clone()];
+    let releases = build_releases(
+        &ctx,
+        &raw.release,
+        &population.baseline_version,
+        &defaults,
+        &mut versions,
+    )?;
+    let incidents = build_incidents(&ctx, &raw.incident, &versions)?;
+    let policies = build_policies(&ctx, &raw.policy)?;
+    if let Some(prefer) = raw
+        .console
+        .as_ref()
+        .and_then(|c| c.prefer_local_version.as_ref())
+    {
+        let package = versions
+            .iter()
+            .position(|v| v == prefer.get_ref())
+            .ok_or_else(|| {
+                ctx.rule(
+                    "console.prefer_local_version",
+                    Some(prefer.span()),
+                    &format!("unknown version {}", prefer.get_ref()),
+                    &format!("未知的版本 {}", prefer.get_ref()),
+                    &format!(
+                        "name the baseline or a released version: {}",
+                        versions.join(", ")
+                    ),
+                    &format!("请填写基线版本或已发布的版本：{}", versions.join("、")),
+                )
+            })?;
+        client.prefer_local_from = Some(package);
+    }
+    Ok(Scenario {
+        source: file.to_string(),
+        run,
+        population,
+        client,
+        networks,
+        versions,
+        releases,
+        incidents,
+        policies,
+        settings: ctx.settings,
+    })
+}

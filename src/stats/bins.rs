@@ -1,0 +1,284 @@
+//! Per-bin counters of one (policy, replication): integer sums only, so
+//! merging partial results in any order gives the same bytes.
+
+use crate::stats::histogram::Histogram;
+use crate::time::SimTime;
+
+/// Event counters kept per time bin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Counter {
+    /// Launches (cold and hot starts that opened a version).
+    Launches,
+    /// Launches that ran the newest version.
+    LaunchesNewest,
+    /// Cold starts, failed ones included.
+    ColdStarts,
+    /// Hot starts.
+    HotStarts,
+    /// Update checks: asynchronous, synchronous and periodic.
+    Checks,
+    /// Downloads started.
+    DownloadsStarted,
+    /// Downloads completed.
+    DownloadsCompleted,
+    /// Downloads failed.
+    DownloadsFailed,
+    /// Bytes received, partial bytes of failed downloads included.
+    BytesDownloaded,
+    /// Cold starts that waited for a synchronous download.
+    SyncUpdates,
+    /// Synchronous downloads that failed or timed out.
+    SyncFailures,
+    /// Milliseconds cold starts waited for synchronous updates.
+    SyncDelayMs,
+    /// Prompts shown.
+    PromptsShown,
+    /// Prompts accepted.
+    PromptsAccepted,
+    /// Prompts declined.
+    PromptsDeclined,
+    /// `applyUpdate` restarts of a session in the foreground.
+    ForcedRestarts,
+    /// `applyUpdate` restarts at a resume.
+    ResumeRestarts,
+    /// Launches of a version hit by an incident while it is on.
+    IncidentLaunches,
+    /// Cold starts that failed to open any version.
+    FailedLaunches,
+    /// First launches of new users.
+    FirstLaunches,
+    /// Foreground milliseconds.
+    ForegroundMs,
+    /// Foreground milliseconds on the newest version.
+    ForegroundNewestMs,
+    /// Foreground milliseconds on a version hit by an incident while it is on.
+    IncidentForegroundMs,
+}
+
+/// Number of [`Counter`] variants.
+pub const COUNTERS: usize = Counter::IncidentForegroundMs as usize + 1;
+
+/// State counts sampled at the end of each bin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Gauge {
+    /// Users who exist (existing users, and new users after their first launch).
+    Users,
+    /// Users whose newest downloaded package is the newest version.
+    InstalledNewest,
+    /// Users who launched in the trailing 24 hours.
+    ActiveUsers,
+    /// Active users whose latest session ran the newest version.
+    ActiveNewest,
+}
+
+/// Number of [`Gauge`] variants.
+pub const GAUGES: usize = Gauge::ActiveNewest as usize + 1;
+
+/// Whole-run scalars.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Total {
+    /// Launches on another version than the newest, from 24 h after the
+    /// newest release on.
+    OldLaunchesAfter24h,
+    /// The same from 72 h on.
+    OldLaunchesAfter72h,
+    /// Users simulated (existing and new).
+    Users,
+    /// Events the engine processed.
+    Events,
+}
+
+/// Number of [`Total`] variants.
+pub const TOTALS: usize = Total::Events as usize + 1;
+
+/// Counters of one (policy, replication), or a partial sum of them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bins {
+    bins: usize,
+    width_ms: i64,
+    counters: Vec<u64>,
+    versions: usize,
+    version_launches: Vec<u64>,
+    gauge_deltas: Vec<i64>,
+    totals: [u64; TOTALS],
+    /// Delays of synchronous updates, in milliseconds.
+    pub sync_delays: Histogram,
+}
+
+impl Bins {
+    /// Creates zeroed counters for `bins` bins of `width_ms` and `versions` packages.
+    pub fn new(bins: usize, width_ms: i64, versions: usize) -> Bins {
+        Bins {
+            bins,
+            width_ms,
+            counters: vec![0; COUNTERS * bins],
+            versions,
+            version_launches: vec![0; versions * bins],
+            gauge_deltas: vec![0; GAUGES * (bins + 1)],
+            totals: [0; TOTALS],
+            sync_delays: Histogram::default(),
+        }
+    }
+
+    /// Number of bins.
+    pub fn bins(&self) -> usize {
+        self.bins
+    }
+
+    /// Bin width in milliseconds.
+    pub fn width_ms(&self) -> i64 {
+        self.width_ms
+    }
+
+    /// The bin containing `t`; `t` must lie in `[0, horizon)`.
+    #[inline]
+    pub fn bin_of(&self, t: SimTime) -> usize {
+        debug_assert!(t.0 >= 0);
+        ((t.0 / self.width_ms) as usize).min(self.bins - 1)
+    }
+
+    /// Adds `amount` to a counter in the bin containing `t`.
+    #[inline]
+    pub fn add(&mut self, counter: Counter, t: SimTime, amount: u64) {
+        let bin = self.bin_of(t);
+        self.counters[counter as usize * self.bins + bin] += amount;
+    }
+
+    /// Adds `amount` to a counter in bin `bin`.
+    #[inline]
+    pub fn add_to_bin(&mut self, counter: Counter, bin: usize, amount: u64) {
+        self.counters[counter as usize * self.bins + bin] += amount;
+    }
+
+    /// Counts a launch of package `package` at `t`.
+    #[inline]
+    pub fn add_version_launch(&mut self, package: usize, t: SimTime) {
+        let bin = self.bin_of(t);
+        self.version_launches[package * self.bins + bin] += 1;
+    }
+
+    /// Adds to a whole-run scalar.
+    #[inline]
+    pub fn add_total(&mut self, total: Total, amount: u64) {
+        self.totals[total as usize] += amount;
+    }
+
+    /// Counts a gauge as 1 at every sample instant `t_k = (k + 1) × width`
+    /// with `from ≤ t_k < until`.
+    #[inline]
+    pub fn add_interval(&mut self, gauge: Gauge, from: SimTime, until: SimTime) {
+        let w = self.width_ms;
+        let first = ((from.0.max(0) + w - 1) / w - 1).max(0);
+        let last_exclusive = ((until.0.max(0) + w - 1) / w - 1).clamp(0, self.bins as i64);
+        if last_exclusive <= first {
+            return;
+        }
+        let base = gauge as usize * (self.bins + 1);
+        self.gauge_deltas[base + first as usize] += 1;
+        self.gauge_deltas[base + last_exclusive as usize] -= 1;
+    }
+
+    /// Values of a counter per bin.
+    pub fn counter(&self, counter: Counter) -> &[u64] {
+        let start = counter as usize * self.bins;
+        &self.counters[start..start + self.bins]
+    }
+
+    /// Launches of one package per bin.
+    pub fn version_launches(&self, package: usize) -> &[u64] {
+        &self.version_launches[package * self.bins..(package + 1) * self.bins]
+    }
+
+    /// A gauge sampled at the end of each bin.
+    pub fn gauge(&self, gauge: Gauge) -> Vec<u64> {
+        let base = gauge as usize * (self.bins + 1);
+        let mut running = 0i64;
+        self.gauge_deltas[base..base + self.bins]
+            .iter()
+            .map(|delta| {
+                running += delta;
+                running.max(0) as u64
+            })
+            .collect()
+    }
+
+    /// A whole-run scalar.
+    pub fn total(&self, total: Total) -> u64 {
+        self.totals[total as usize]
+    }
+
+    /// Sum of a counter over all bins.
+    pub fn counter_sum(&self, counter: Counter) -> u64 {
+        self.counter(counter).iter().sum()
+    }
+
+    /// Number of packages tracked.
+    pub fn versions(&self) -> usize {
+        self.versions
+    }
+
+    /// Adds another partial result into this one.
+    ///
+    /// # Panics
+    /// Panics if the two have different shapes.
+    pub fn merge(&mut self, other: &Bins) {
+        assert_eq!(
+            (self.bins, self.versions),
+            (other.bins, other.versions),
+            "merging bins of different shapes"
+        );
+        for (a, b) in self.counters.iter_mut().zip(&other.counters) {
+            *a += b;
+        }
+        for (a, b) in self
+            .version_launches
+            .iter_mut()
+            .zip(&other.version_launches)
+        {
+            *a += b;
+        }
+        for (a, b) in self.gauge_deltas.iter_mut().zip(&other.gauge_deltas) {
+            *a += b;
+        }
+        for (a, b) in self.totals.iter_mut().zip(&other.totals) {
+            *a += b;
+        }
+        self.sync_delays.merge(&other.sync_delays);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interval_counts_sample_instants() {
+        // Bins of 10 ms; sample instants 10, 20, 30, 40.
+        let mut bins = Bins::new(4, 10, 1);
+        bins.add_interval(Gauge::Users, SimTime(0), SimTime(100));
+        bins.add_interval(Gauge::InstalledNewest, SimTime(15), SimTime(30));
+        bins.add_interval(Gauge::ActiveUsers, SimTime(20), SimTime(21));
+        bins.add_interval(Gauge::ActiveNewest, SimTime(-50), SimTime(10));
+        assert_eq!(bins.gauge(Gauge::Users), [1, 1, 1, 1]);
+        assert_eq!(bins.gauge(Gauge::InstalledNewest), [0, 1, 0, 0]);
+        assert_eq!(bins.gauge(Gauge::ActiveUsers), [0, 1, 0, 0]);
+        assert_eq!(bins.gauge(Gauge::ActiveNewest), [0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn merge_adds_everything() {
+        let mut a = Bins::new(2, 10, 2);
+        let mut b = Bins::new(2, 10, 2);
+        a.add(Counter::Launches, SimTime(5), 2);
+        b.add(Counter::Launches, SimTime(15), 3);
+        b.add_version_launch(1, SimTime(15));
+        b.add_total(Total::Users, 7);
+        a.merge(&b);
+        assert_eq!(a.counter(Counter::Launches), [2, 3]);
+        assert_eq!(a.version_launches(1), [0, 1]);
+        assert_eq!(a.total(Total::Users), 7);
+    }
+}

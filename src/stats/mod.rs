@@ -1,0 +1,5 @@
+//! Counters, histograms and statistics across replications.
+
+pub mod aggregate;
+pub mod bins;
+pub mod histogram;
