@@ -3,3 +3,4 @@
 
 pub mod i18n;
 pub mod time;
+pub mod trace;
