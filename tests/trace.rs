@@ -845,3 +845,74 @@ mod properties {
         }
     }
 }
+
+/// Returns the text of the first fenced block of `language` in a doc file.
+fn doc_block(doc: &str, language: &str) -> String {
+    let fence = format!("```{language}\n");
+    let start = doc.find(&fence).expect("doc has the block") + fence.len();
+    let length = doc[start..].find("```").expect("block is closed");
+    doc[start..start + length].to_string()
+}
+
+#[test]
+fn format_docs_match_reader() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    let english = std::fs::read_to_string(docs.join("trace-format.md")).expect("doc is readable");
+    let chinese =
+        std::fs::read_to_string(docs.join("trace-format.zh-CN.md")).expect("doc is readable");
+
+    for doc in [&english, &chinese] {
+        let example = parse_default(&doc_block(doc, "csv"));
+        assert_eq!(example.pairs.len(), 2);
+        assert_eq!(example.pairs[0].visits.len(), 2);
+        assert_eq!(example.pairs[1].visits.len(), 1);
+    }
+
+    let apps = TraceOptions {
+        apps: Some(vec!["browsr".to_string()]),
+        ..TraceOptions::default()
+    };
+    let cases = [
+        (
+            "user_id,app,event,time\nu1,a,open,2021-03-04T09:00:00Z\n",
+            TraceOptions::default(),
+        ),
+        (
+            "user_id,app,event,timestamp\nu1,a,open,2021-03-04T09:00:00+01:00\n\
+             u1,a,close,2021-03-04T09:05:00\n",
+            TraceOptions::default(),
+        ),
+        (
+            "user_id,app,event,timestamp\nu1,a,open,2021-03-04T09:00:00Z\n\
+             u1,a,close,2021-03-04T09:05:00Z\nu1,a,start,2021-03-04T09:06:00Z\n",
+            TraceOptions::default(),
+        ),
+        (
+            "user_id,app,event,timestamp\nu1,a,open,2021-03-04T09:00:00Z\n\
+             u1,a,close,2021-03-04T09:05:00Z\nu1,a,close,2021-03-04T09:06:00Z\n",
+            TraceOptions::default(),
+        ),
+        (
+            "user_id,app,event,timestamp\nu1,a,open,2021-03-04T09:00:00Z\n\
+             u2,a,open,2021-03-04T09:00:00Z\nu2,a,close,2021-03-04T09:00:05Z\n\
+             u1,a,open,2021-03-04T09:01:00Z\nu1,a,close,2021-03-04T09:05:00Z\n",
+            TraceOptions::default(),
+        ),
+        (SMALL, apps),
+    ];
+    let english_messages = doc_block(&english, "text");
+    let chinese_messages = doc_block(&chinese, "text");
+    for (text, options) in cases {
+        let error = parse_trace(text.as_bytes(), "trace.csv", &options).expect_err("input fails");
+        let in_english = error.render(Lang::En);
+        let in_chinese = error.render(Lang::ZhCn);
+        assert!(
+            english_messages.contains(&in_english),
+            "docs/trace-format.md lacks {in_english:?}"
+        );
+        assert!(
+            chinese_messages.contains(&in_chinese),
+            "docs/trace-format.zh-CN.md lacks {in_chinese:?}"
+        );
+    }
+}
