@@ -10,4 +10,5 @@ pub mod report;
 pub mod scenario;
 pub mod stats;
 pub mod time;
+pub mod trace;
 pub mod units;
