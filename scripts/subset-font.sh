@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rebuild assets/fonts/NotoSansCJKsc-Regular-subset.otf, the font embedded in
-# the binary for chart text, from Debian's fonts-noto-cjk package.
+# the binary for chart text, from Debian's fonts-noto-cjk package, and
+# tests/data/gb2312-hanzi.txt, the hanzi that the font must cover.
 #
 # Needs: Debian or Ubuntu with apt-get and dpkg, python3, and fonttools
 # (`pip install fonttools==4.68.0`). Run from any directory; the output path
@@ -16,6 +17,7 @@ set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 output="${1:-$repo_root/assets/fonts/NotoSansCJKsc-Regular-subset.otf}"
+hanzi_list="$repo_root/tests/data/gb2312-hanzi.txt"
 package_version="1:20220127+repack1-1"
 # Index of "Noto Sans CJK SC" inside NotoSansCJK-Regular.ttc (JP, KR, SC, TC, HK, then Mono).
 font_number=2
@@ -44,14 +46,28 @@ if name != "Noto Sans CJK SC":
 PY
 
 # Every character that GB 2312 encodes: rows 0xA1-0xF7, cells 0xA1-0xFE.
-python3 - > gb2312.txt <<'PY'
+# Rows 0xB0-0xF7 are the hanzi. The hanzi list, 94 to a line, is the test
+# data that checks the embedded font covers them all.
+python3 - gb2312.txt "$hanzi_list" <<'PY'
+import sys
+
+code_points, hanzi = [], []
 for row in range(0xA1, 0xF8):
     for cell in range(0xA1, 0xFF):
         try:
             char = bytes([row, cell]).decode("gb2312")
         except UnicodeDecodeError:
             continue
-        print(f"U+{ord(char):04X}")
+        code_points.append(f"U+{ord(char):04X}\n")
+        if row >= 0xB0:
+            hanzi.append(char)
+if len(hanzi) != 6763:
+    sys.exit(f"error: decoded {len(hanzi)} GB 2312 hanzi, expected 6763")
+with open(sys.argv[1], "w", encoding="ascii") as out:
+    out.writelines(code_points)
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    for start in range(0, len(hanzi), 94):
+        out.write("".join(hanzi[start:start + 94]) + "\n")
 PY
 
 pyftsubset "$collection" \
