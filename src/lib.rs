@@ -2,4 +2,5 @@
 #![warn(missing_docs)]
 
 pub mod i18n;
+pub mod output;
 pub mod time;

@@ -1,0 +1,3 @@
+//! Output formats: charts rendered to SVG and PNG.
+
+pub mod chart;
