@@ -253,7 +253,23 @@ pub fn describe(scenario: &Scenario, lang: Lang) -> String {
 /// Runs the `check` command.
 pub fn execute(args: &CheckArgs, lang: Lang) -> Result<(), CliError> {
     let (scenario, _) = load_scenario(args.scenario.as_deref(), lang)?;
+    let source = crate::cli::run::launch_source(&scenario, lang)?;
     print!("{}", describe(&scenario, lang));
+    if let crate::model::population::LaunchSource::Trace(trace) = &source {
+        let visits: usize = trace.pairs.iter().map(|p| p.len()).sum();
+        match lang {
+            Lang::En => println!(
+                "trace: {} (user, app) pairs, {} visits",
+                trace.pairs.len(),
+                visits
+            ),
+            Lang::ZhCn => println!(
+                "轨迹：{} 个（用户，应用）对，{} 次访问",
+                trace.pairs.len(),
+                visits
+            ),
+        }
+    }
     println!("{}", lang.pick("the scenario is valid", "场景有效"));
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Chinese help texts, applied to the clap command when the language is
 //! Chinese. Keys are argument ids; a missing id keeps the English text.
 
-use clap::Command;
+use clap::{Arg, ArgAction, Command};
 
 const ROOT: &[(&str, &str)] = &[(
     "lang",
@@ -20,30 +20,103 @@ const RUN: &[(&str, &str)] = &[
 
 const CHECK: &[(&str, &str)] = &[("scenario", "场景文件（TOML）；省略时检查内置默认场景")];
 
+/// Per subcommand: its name, its Chinese summary and its arguments' help.
+/// Help texts of one command's arguments: (argument id, Chinese help).
+type ArgTexts = &'static [(&'static str, &'static str)];
+
+const SUBCOMMANDS: &[(&str, &str, ArgTexts)] = &[
+    (
+        "run",
+        "运行场景中的所有策略，写出 timeseries.csv、summary.csv 和图表",
+        RUN,
+    ),
+    ("check", "校验场景并打印将要模拟的内容，不运行", CHECK),
+];
+
+/// Chinese titles for the help layout; clap's own headings are English.
+const LEAF_TEMPLATE: &str =
+    "{about}\n\n用法：{usage}\n\n参数：\n{positionals}\n\n选项：\n{options}";
+const ROOT_TEMPLATE: &str =
+    "{about}\n\n用法：{usage}\n\n子命令：\n{subcommands}\n\n选项：\n{options}";
+
+fn help_arg() -> Arg {
+    Arg::new("help")
+        .short('h')
+        .long("help")
+        .action(ArgAction::Help)
+        .help("显示帮助")
+}
+
 fn apply(mut command: Command, texts: &[(&'static str, &'static str)]) -> Command {
     for (id, text) in texts {
         command = command.mut_arg(*id, |arg| arg.help(*text));
     }
     command
-        .mut_arg("help", |arg| arg.help("显示帮助"))
-        .mut_arg("version", |arg| arg.help("显示版本"))
+        .disable_help_flag(true)
+        .arg(help_arg())
+        .help_template(LEAF_TEMPLATE)
+        .next_help_heading("选项")
 }
 
 /// Replaces the help texts with Chinese ones.
 pub fn localize(command: Command) -> Command {
-    let command = command
+    let mut command = command
         .about("模拟小程序新版本触达用户的速度，以及各种更新策略的代价")
-        .help_template("{about}\n\n{usage-heading} {usage}\n\n{all-args}")
-        .next_help_heading("选项");
-    let command = apply(command, ROOT)
-        .mut_subcommand("run", |sub| {
-            apply(
-                sub.about("运行场景中的所有策略，写出 timeseries.csv、summary.csv 和图表"),
-                RUN,
-            )
-        })
-        .mut_subcommand("check", |sub| {
-            apply(sub.about("校验场景并打印将要模拟的内容，不运行"), CHECK)
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .disable_help_subcommand(true)
+        .arg(help_arg())
+        .arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help("显示版本"),
+        )
+        .help_template(ROOT_TEMPLATE)
+        .subcommand_help_heading("子命令");
+    for (id, text) in ROOT {
+        command = command.mut_arg(*id, |arg| arg.help(*text));
+    }
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_string())
+        .collect();
+    for name in names {
+        let (about, texts) = SUBCOMMANDS
+            .iter()
+            .find(|(sub, _, _)| *sub == name)
+            .map_or((None, &[][..]), |(_, about, texts)| (Some(*about), *texts));
+        command = command.mut_subcommand(&name, |sub| {
+            let sub = match about {
+                Some(about) => sub.about(about),
+                None => sub,
+            };
+            apply(sub, texts)
         });
-    command.mut_subcommand("help", |sub| sub.about("显示帮助"))
+    }
+    command
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn chinese_help_renders_for_every_subcommand() {
+        let mut command = localize(crate::cli::Cli::command());
+        command.build();
+        let root = command.render_help().to_string();
+        assert!(root.contains("子命令"), "{root}");
+        for name in ["run", "check"] {
+            let mut sub = command
+                .find_subcommand_mut(name)
+                .expect("subcommand")
+                .clone();
+            let help = sub.render_help().to_string();
+            assert!(help.contains("用法"), "{help}");
+            assert!(help.contains("显示帮助"), "{help}");
+        }
+    }
 }

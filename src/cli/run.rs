@@ -11,7 +11,7 @@ use crate::cli::args::RunArgs;
 use crate::cli::{load_scenario, CliError};
 use crate::engine::runner::{self, RunOptions};
 use crate::i18n::Lang;
-use crate::model::population::LaunchSource;
+use crate::model::population::{self, LaunchSource};
 use crate::output::manifest::{scenario_hash, Manifest};
 use crate::output::{csv, files, table};
 use crate::scenario::{self, Scenario};
@@ -124,14 +124,9 @@ fn progress_bar(lang: Lang) -> ProgressBar {
     bar
 }
 
+/// Reads the launch source, turning trace errors into invalid input.
 pub(crate) fn launch_source(scenario: &Scenario, lang: Lang) -> Result<LaunchSource, CliError> {
-    let _ = lang;
-    match &scenario.population.trace {
-        None => Ok(LaunchSource::Synthetic),
-        Some(_) => Err(CliError::Failed(anyhow::anyhow!(
-            "trace replay is not wired into this build"
-        ))),
-    }
+    population::load_launch_source(scenario).map_err(|error| CliError::Invalid(error.render(lang)))
 }
 
 /// Runs the `run` command.

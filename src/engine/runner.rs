@@ -133,7 +133,7 @@ pub fn run(
                                     &user.traits,
                                     network,
                                     &visits,
-                                    &policy.action,
+                                    policy,
                                     &mut streams,
                                     &mut scratch,
                                     bins,

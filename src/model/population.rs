@@ -81,6 +81,49 @@ pub struct TraceLaunches {
     pub pairs: Vec<Vec<(SimTime, SimTime)>>,
 }
 
+impl TraceLaunches {
+    /// Maps a read trace onto simulated time: `start_unix_ms` becomes t = 0.
+    pub fn from_trace(trace: &crate::trace::Trace, start_unix_ms: i64) -> TraceLaunches {
+        let pairs = trace
+            .pairs
+            .iter()
+            .map(|pair| {
+                pair.visits
+                    .iter()
+                    .map(|v| {
+                        (
+                            SimTime(v.open_ms - start_unix_ms),
+                            SimTime(v.close_ms - start_unix_ms),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        TraceLaunches { pairs }
+    }
+}
+
+/// Reads the scenario's launch source: the segments' Poisson model, or the
+/// trace file it names.
+///
+/// # Errors
+/// Returns the trace reader's error, with file, line, column and value.
+pub fn load_launch_source(scenario: &Scenario) -> Result<LaunchSource, crate::trace::TraceError> {
+    let Some(source) = &scenario.population.trace else {
+        return Ok(LaunchSource::Synthetic);
+    };
+    let options = crate::trace::TraceOptions {
+        apps: (!source.apps.is_empty()).then(|| source.apps.clone()),
+        exclude_apps: source.exclude_apps.clone(),
+        merge_gap_ms: source.merge_gap.0,
+    };
+    let trace = crate::trace::read_trace(&source.path, &options)?;
+    Ok(LaunchSource::Trace(TraceLaunches::from_trace(
+        &trace,
+        source.start_unix_ms,
+    )))
+}
+
 /// Where launches come from.
 pub enum LaunchSource {
     /// The segments' Poisson launch model.

@@ -135,6 +135,24 @@ impl Schedule {
         0
     }
 
+    /// The minimum required package for `bucket` at `t`: the highest of the
+    /// releases marked `minimum_required` and the policy's own choice
+    /// (`policy_minimum`, a publication index), among those published and
+    /// offered to the bucket.
+    #[inline]
+    pub fn minimum_package_with(
+        &self,
+        bucket: f64,
+        t: SimTime,
+        policy_minimum: Option<usize>,
+    ) -> Option<usize> {
+        let from_policy = policy_minimum
+            .map(|index| &self.releases[index])
+            .filter(|r| r.at <= t && bucket < r.percent_at(t, self.auto_complete))
+            .map(|r| r.package);
+        self.minimum_package(bucket, t).max(from_policy)
+    }
+
     /// The package of the highest minimum-required publication offered to
     /// `bucket` at `t`, if any.
     #[inline]

@@ -24,7 +24,7 @@ use crate::model::launches::Visit;
 use crate::model::schedule::Schedule;
 use crate::scenario::dist::DurationSampler;
 use crate::scenario::profile::SyncFailure;
-use crate::scenario::{ClientConfig, Network, UpdateAction};
+use crate::scenario::{ClientConfig, Network, Policy, UpdateAction};
 use crate::stats::bins::{Bins, Counter, Gauge, Total};
 use crate::time::{SimDuration, SimTime, MS_PER_DAY};
 
@@ -127,7 +127,7 @@ pub fn simulate_user(
     traits: &UserTraits,
     network: &Network,
     visits: &[Visit],
-    action: &UpdateAction,
+    policy: &Policy,
     streams: &mut PolicyStreams,
     scratch: &mut UserScratch,
     bins: &mut Bins,
@@ -137,7 +137,8 @@ pub fn simulate_user(
         traits,
         network,
         visits,
-        action,
+        action: &policy.action,
+        policy_minimum: policy.minimum_required,
         streams,
         bins,
         state: initial_state(traits),
@@ -191,6 +192,7 @@ struct UserSim<'a, 'b> {
     network: &'a Network,
     visits: &'a [Visit],
     action: &'a UpdateAction,
+    policy_minimum: Option<usize>,
     streams: &'b mut PolicyStreams,
     bins: &'b mut Bins,
     state: State,
@@ -450,7 +452,7 @@ impl UserSim<'_, '_> {
         let client = self.ctx.client;
         let schedule = self.ctx.schedule;
         let below_minimum = schedule
-            .minimum_package(self.traits.bucket, t)
+            .minimum_package_with(self.traits.bucket, t, self.policy_minimum)
             .is_some_and(|minimum| self.state.cached < minimum);
         if below_minimum {
             return if self.blocking_update(t) {

@@ -1,6 +1,10 @@
 //! Validation: turns the raw file into a [`Scenario`], or the first error
 //! with its file, key, line, value and fix.
 
+// Validation stops at the first error, so a large error type costs nothing
+// on the path that matters; boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
 use std::ops::Range;
 use std::path::Path;
 
@@ -762,13 +766,33 @@ fn build_run(ctx: &mut Context, raw: &RawRun, file_stem: &str) -> Result<RunSett
         }
         None => 1,
     };
-    for (key, value) in [
-        ("run.horizon", horizon.to_string()),
-        ("run.sample_every", sample_every.to_string()),
-        ("run.replications", replications.to_string()),
-        ("run.seed", seed.to_string()),
-    ] {
-        ctx.record(key, value, Origin::Builtin);
+    let origin = |span: Option<Range<usize>>| {
+        span.map_or(Origin::Builtin, |span| Origin::File(ctx.line_of(&span)))
+    };
+    let entries = [
+        (
+            "run.horizon",
+            horizon.to_string(),
+            origin(raw.horizon.as_ref().map(|r| r.span())),
+        ),
+        (
+            "run.sample_every",
+            sample_every.to_string(),
+            origin(raw.sample_every.as_ref().map(|r| r.span())),
+        ),
+        (
+            "run.replications",
+            replications.to_string(),
+            origin(raw.replications.as_ref().map(|r| r.span())),
+        ),
+        (
+            "run.seed",
+            seed.to_string(),
+            origin(raw.seed.as_ref().map(|r| r.span())),
+        ),
+    ];
+    for (key, value, origin) in entries {
+        ctx.record(key, value, origin);
     }
     Ok(RunSettings {
         name,
@@ -1315,11 +1339,17 @@ fn build_incidents(
 
 const ACTIONS: [&str; 5] = ["none", "prompt", "force", "force_critical", "on_resume"];
 
-fn build_policies(ctx: &Context, raw: &Option<Vec<RawPolicy>>) -> Result<Vec<Policy>> {
+fn build_policies(
+    ctx: &Context,
+    raw: &Option<Vec<RawPolicy>>,
+    releases: &[Release],
+    defaults: &ProfileDefaults,
+) -> Result<Vec<Policy>> {
     let Some(raw) = raw else {
         return Ok(vec![Policy {
             name: "none".into(),
             action: UpdateAction::None,
+            minimum_required: None,
         }]);
     };
     let mut policies: Vec<Policy> = Vec::new();
@@ -1420,7 +1450,49 @@ fn build_policies(ctx: &Context, raw: &Option<Vec<RawPolicy>>) -> Result<Vec<Pol
                 ));
             }
         };
-        policies.push(Policy { name, action });
+        let minimum_required = match &pol.minimum_required {
+            Some(version) => {
+                if !defaults.supports_minimum_required {
+                    return Err(ctx.rule(
+                        &key("minimum_required"),
+                        Some(version.span()),
+                        "this platform has no minimum required version setting",
+                        "该平台没有最低可用版本设置",
+                        "remove minimum_required or choose platform = \"wechat\"",
+                        "请删除 minimum_required，或选择 platform = \"wechat\"",
+                    ));
+                }
+                let found = releases
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .find(|(_, r)| &r.version == version.get_ref() && !r.is_rollback);
+                match found {
+                    Some((index, _)) => Some(index),
+                    None => {
+                        let listed: Vec<&str> =
+                            releases[1..].iter().map(|r| r.version.as_str()).collect();
+                        return Err(ctx.rule(
+                            &key("minimum_required"),
+                            Some(version.span()),
+                            &format!(
+                                "version {} is not released in this scenario",
+                                version.get_ref()
+                            ),
+                            &format!("本场景没有发布版本 {}", version.get_ref()),
+                            &format!("name one of the released versions: {}", listed.join(", ")),
+                            &format!("请填写已发布的版本之一：{}", listed.join("、")),
+                        ));
+                    }
+                }
+            }
+            None => None,
+        };
+        policies.push(Policy {
+            name,
+            action,
+            minimum_required,
+        });
     }
     if policies.is_empty() {
         return Err(ctx.rule(
@@ -1641,7 +1713,11 @@ fn build_population(
         }
     };
     let segments = build_segments(ctx, &raw.segment, client_keep_alive, trace)?;
-    ctx.record("population.users", users.to_string(), Origin::Builtin);
+    let users_origin = raw
+        .users
+        .as_ref()
+        .map_or(Origin::Builtin, |u| Origin::File(ctx.line_of(&u.span())));
+    ctx.record("population.users", users.to_string(), users_origin);
     Ok(Population {
         users,
         baseline_version,
@@ -1757,7 +1833,7 @@ pub fn build(text: &str, file: &str, base_dir: Option<&Path>) -> Result<Scenario
         &mut versions,
     )?;
     let incidents = build_incidents(&ctx, &raw.incident, &versions)?;
-    let policies = build_policies(&ctx, &raw.policy)?;
+    let policies = build_policies(&ctx, &raw.policy, &releases, &defaults)?;
     if let Some(prefer) = raw
         .console
         .as_ref()

@@ -143,6 +143,7 @@ pub struct RawPolicy {
     pub accept: Option<Spanned<f64>>,
     pub accept_critical: Option<Spanned<f64>>,
     pub min_background: Option<RawValue>,
+    pub minimum_required: Option<Spanned<String>>,
 }
 
 /// Parses the text into the raw schema, returning the serde error, its key

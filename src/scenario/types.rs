@@ -258,6 +258,9 @@ pub struct Policy {
     pub name: String,
     /// What `onUpdateReady` does.
     pub action: UpdateAction,
+    /// Publication this policy also makes the minimum required version,
+    /// from its publication on (a console setting compared like a policy).
+    pub minimum_required: Option<usize>,
 }
 
 /// An effective value and its origin, for `check`.
