@@ -1,11 +1,14 @@
-//! The event queue: a binary heap ordered by (time, sequence number).
+//! The event queue: events ordered by (time, sequence number).
 //!
 //! Events at the same instant pop in the order they were scheduled, so a run
-//! never depends on the heap's internal layout. Scheduling into the past is a
+//! never depends on the queue's internal layout. Scheduling into the past is a
 //! logic error and panics.
-
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+//!
+//! The queue is a vector kept sorted from the latest to the earliest entry,
+//! so the next event is popped from its end. One user's timeline has only a
+//! handful of pending events: the next open or close, a check, a download
+//! and the periodic tick. For so few entries a binary search and a short
+//! shift cost less than the sift-down of a binary heap.
 
 use crate::time::SimTime;
 
@@ -19,36 +22,12 @@ struct Entry<E> {
     event: E,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
-    }
-}
-
-impl<E> Eq for Entry<E> {}
-
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<E> Ord for Entry<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // BinaryHeap is a max-heap: reverse so the earliest (time, seq) is on top.
-        other
-            .time
-            .cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
-    }
-}
-
 /// A priority queue of events keyed by simulated time.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    /// Pending entries sorted by descending (time, seq): the next one is last.
+    entries: Vec<Entry<E>>,
     next_seq: u64,
     now: SimTime,
-    cancelled: Vec<u64>,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -61,17 +40,15 @@ impl<E> EventQueue<E> {
     /// Creates an empty queue whose clock starts at `now`.
     pub fn new(now: SimTime) -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
+            entries: Vec::new(),
             next_seq: 0,
             now,
-            cancelled: Vec::new(),
         }
     }
 
     /// Empties the queue and resets the clock, keeping the allocation.
     pub fn reset(&mut self, now: SimTime) {
-        self.heap.clear();
-        self.cancelled.clear();
+        self.entries.clear();
         self.next_seq = 0;
         self.now = now;
     }
@@ -81,10 +58,15 @@ impl<E> EventQueue<E> {
         self.now
     }
 
-    /// Schedules `event` at `time`; O(log n).
+    /// Schedules `event` at `time`.
+    ///
+    /// Costs O(log n) comparisons and a shift of the entries due after
+    /// `time`, which is O(n) in the worst case and nothing when `time` is the
+    /// latest.
     ///
     /// # Panics
     /// Panics if `time` is earlier than [`EventQueue::now`].
+    #[inline]
     pub fn schedule(&mut self, time: SimTime, event: E) -> EventKey {
         assert!(
             time >= self.now,
@@ -93,49 +75,43 @@ impl<E> EventQueue<E> {
         );
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        // Entries at the same time were scheduled earlier, so they pop first
+        // and stay nearer the end than the new one.
+        let position = self.entries.partition_point(|e| e.time > time);
+        self.entries.insert(position, Entry { time, seq, event });
         EventKey(seq)
     }
 
     /// Cancels a scheduled event; cancelling one that already popped is a
-    /// no-op. O(1) now, the entry is dropped when it reaches the top.
+    /// no-op. O(n).
     pub fn cancel(&mut self, key: EventKey) {
-        self.cancelled.push(key.0);
+        if let Some(position) = self.entries.iter().position(|e| e.seq == key.0) {
+            self.entries.remove(position);
+        }
     }
 
-    /// Time of the next live event, if any.
-    pub fn peek_time(&mut self) -> Option<SimTime> {
-        self.skip_cancelled();
-        self.heap.peek().map(|e| e.time)
+    /// Time of the next event, if any.
+    #[inline]
+    pub fn peek_time(&self) -> Option<SimTime> {
+        self.entries.last().map(|e| e.time)
     }
 
-    /// Removes and returns the earliest event, advancing the clock.
+    /// Removes and returns the earliest event, advancing the clock; O(1).
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.skip_cancelled();
-        let entry = self.heap.pop()?;
+        let entry = self.entries.pop()?;
         self.now = entry.time;
         Some((entry.time, entry.event))
     }
 
-    fn skip_cancelled(&mut self) {
-        while let Some(top) = self.heap.peek() {
-            if let Some(index) = self.cancelled.iter().position(|&seq| seq == top.seq) {
-                self.cancelled.swap_remove(index);
-                self.heap.pop();
-            } else {
-                break;
-            }
-        }
-    }
-
-    /// Number of scheduled entries, cancelled ones included until they pop.
+    /// Number of scheduled events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.entries.len()
     }
 
-    /// Whether no entry is scheduled.
+    /// Whether no event is scheduled.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.entries.is_empty()
     }
 }
 
@@ -162,6 +138,52 @@ mod tests {
         queue.cancel(first);
         assert_eq!(queue.pop(), Some((SimTime(2), 2)));
         assert_eq!(queue.pop(), None);
+    }
+
+    #[test]
+    fn cancel_keeps_other_events_in_order() {
+        let mut queue = EventQueue::new(SimTime(0));
+        queue.schedule(SimTime(3), 'c');
+        let middle = queue.schedule(SimTime(2), 'b');
+        queue.schedule(SimTime(1), 'a');
+        queue.schedule(SimTime(2), 'x');
+        queue.cancel(middle);
+        assert_eq!(queue.len(), 3);
+        let order: String = std::iter::from_fn(|| queue.pop()).map(|(_, e)| e).collect();
+        assert_eq!(order, "axc");
+    }
+
+    #[test]
+    fn matches_sort_by_time_then_schedule_order() {
+        // Interleave pops and pushes as a user timeline does. Nothing can be
+        // scheduled before the clock, so the pop order must equal all
+        // scheduled events sorted by (time, order of scheduling).
+        let mut queue = EventQueue::new(SimTime(0));
+        let mut popped = Vec::new();
+        let mut scheduled = Vec::new();
+        let mut state = 12_345u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            state >> 33
+        };
+        for _ in 0..2_000 {
+            for _ in 0..next() % 3 {
+                let time = SimTime(queue.now().0 + (next() % 5) as i64);
+                queue.schedule(time, scheduled.len());
+                scheduled.push((time, scheduled.len()));
+            }
+            if let Some((_, index)) = queue.pop() {
+                popped.push(index);
+            }
+        }
+        while let Some((_, index)) = queue.pop() {
+            popped.push(index);
+        }
+        scheduled.sort();
+        let expected: Vec<usize> = scheduled.iter().map(|&(_, index)| index).collect();
+        assert_eq!(popped, expected);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::engine::rng::{self, Stream};
+use crate::engine::rng::{ReplicationSeeds, Stream};
 use crate::model::launches::Visit;
 use crate::model::population::{LaunchSource, PopulationPlan};
 use crate::model::schedule::Schedule;
@@ -100,6 +100,7 @@ pub fn run(
             None => (0, population),
         };
         let chunks = (last - first).div_ceil(CHUNK);
+        let replication_seeds = ReplicationSeeds::new(seed, replication);
         let result = pool.install(|| {
             (0..chunks)
                 .into_par_iter()
@@ -109,10 +110,9 @@ pub fn run(
                         let start = first + chunk * CHUNK;
                         let end = (start + CHUNK).min(last);
                         for index in start..end {
-                            let mut traits_rng =
-                                rng::stream(seed, replication, index, Stream::Traits);
-                            let mut launch_rng =
-                                rng::stream(seed, replication, index, Stream::Launches);
+                            let seeds = replication_seeds.user(index);
+                            let mut traits_rng = seeds.stream(Stream::Traits);
+                            let mut launch_rng = seeds.stream(Stream::Launches);
                             let user = plan.user(replication, index, arrivals, &mut traits_rng);
                             plan.visits(
                                 &user,
@@ -122,11 +122,17 @@ pub fn run(
                                 &mut visits,
                             );
                             let network = &scenario.networks[user.network];
+                            // Every policy starts from the same three streams
+                            // (common random numbers), so they are seeded once
+                            // and copied.
+                            let network_rng = seeds.stream(Stream::Network);
+                            let checks_rng = seeds.stream(Stream::Checks);
+                            let prompts_rng = seeds.stream(Stream::Prompts);
                             for (policy, bins) in scenario.policies.iter().zip(acc.iter_mut()) {
                                 let mut streams = PolicyStreams {
-                                    network: rng::stream(seed, replication, index, Stream::Network),
-                                    checks: rng::stream(seed, replication, index, Stream::Checks),
-                                    prompts: rng::stream(seed, replication, index, Stream::Prompts),
+                                    network: network_rng.clone(),
+                                    checks: checks_rng.clone(),
+                                    prompts: prompts_rng.clone(),
                                 };
                                 simulate_user(
                                     &ctx,

@@ -94,9 +94,11 @@ impl LaunchClock {
             work -= days * self.per_day;
             local += days as i64 * MS_PER_DAY;
         }
+        // The divisions are done once; later hours are whole, so their
+        // capacity is the same product the first-hour formula would give.
+        let mut hour = (local.rem_euclid(MS_PER_DAY) / MS_PER_HOUR) as usize;
+        let mut boundary = (local.div_euclid(MS_PER_HOUR) + 1) * MS_PER_HOUR;
         loop {
-            let hour = (local.rem_euclid(MS_PER_DAY) / MS_PER_HOUR) as usize;
-            let boundary = (local.div_euclid(MS_PER_HOUR) + 1) * MS_PER_HOUR;
             let rate = self.rate[hour];
             let capacity = rate * (boundary - local) as f64;
             if rate > 0.0 && work <= capacity {
@@ -105,6 +107,8 @@ impl LaunchClock {
             }
             work -= capacity;
             local = boundary;
+            boundary += MS_PER_HOUR;
+            hour = if hour == 23 { 0 } else { hour + 1 };
         }
     }
 
@@ -123,10 +127,11 @@ impl LaunchClock {
             work -= days * self.per_day;
             local -= days as i64 * MS_PER_DAY;
         }
+        // The hour that ends at `local` (exclusive), found once as in
+        // `advance`.
+        let mut hour = ((local - 1).rem_euclid(MS_PER_DAY) / MS_PER_HOUR) as usize;
+        let mut boundary = (local - 1).div_euclid(MS_PER_HOUR) * MS_PER_HOUR;
         loop {
-            // The hour that ends at `local` (exclusive).
-            let hour = ((local - 1).rem_euclid(MS_PER_DAY) / MS_PER_HOUR) as usize;
-            let boundary = (local - 1).div_euclid(MS_PER_HOUR) * MS_PER_HOUR;
             let rate = self.rate[hour];
             let capacity = rate * (local - boundary) as f64;
             if rate > 0.0 && work <= capacity {
@@ -135,6 +140,8 @@ impl LaunchClock {
             }
             work -= capacity;
             local = boundary;
+            boundary -= MS_PER_HOUR;
+            hour = if hour == 0 { 23 } else { hour - 1 };
         }
     }
 }
