@@ -16,6 +16,35 @@ const RUN: &[(&str, &str)] = &[
     ("users", "存量用户数；覆盖 population.users"),
     ("threads", "工作线程数（默认每核一个）；结果与线程数无关"),
     ("force", "覆盖保存着其他场景结果的输出目录"),
+    (
+        "shard",
+        "只模拟每次重复中用户的第 K 个分片（共 N 个，0 <= K < N），并写出供 `merge` 使用的原始计数（shard.bin）",
+    ),
+];
+
+const BENCH: &[(&str, &str)] = &[
+    ("scenario", "场景文件（TOML）；省略时测量内置默认场景"),
+    (
+        "users",
+        "每次测量运行的存量用户数，以逗号分隔；每个规模在单独的进程中运行",
+    ),
+    ("replications", "每次测量运行的蒙特卡洛重复次数"),
+    ("threads", "工作线程数（默认每核一个）"),
+    (
+        "horizon",
+        "模拟时长，如 3d 或 14d；覆盖 run.horizon，必须是 run.sample_every 的整数倍",
+    ),
+    ("no_floor", "跳过随机数下限的测量"),
+];
+
+const MERGE: &[(&str, &str)] = &[
+    ("scenario", "运行分片时所用的场景文件（TOML）"),
+    (
+        "shards",
+        "`run --shard K/N` 的输出目录（或其中的 shard.bin 文件），K 从 0 到 N-1 各一次",
+    ),
+    ("out", "输出目录（默认：out/<场景文件名>）"),
+    ("force", "覆盖保存着其他场景结果的输出目录"),
 ];
 
 const CHECK: &[(&str, &str)] = &[("scenario", "场景文件（TOML）；省略时检查内置默认场景")];
@@ -31,6 +60,12 @@ const SUBCOMMANDS: &[(&str, &str, ArgTexts)] = &[
         RUN,
     ),
     ("check", "校验场景并打印将要模拟的内容，不运行", CHECK),
+    ("bench", "测量引擎在若干用户规模下的速度和峰值内存", BENCH),
+    (
+        "merge",
+        "汇总 `run --shard` 输出的计数，写出整次运行的文件",
+        MERGE,
+    ),
 ];
 
 /// Chinese titles for the help layout; clap's own headings are English.
@@ -109,7 +144,7 @@ mod tests {
         command.build();
         let root = command.render_help().to_string();
         assert!(root.contains("子命令"), "{root}");
-        for name in ["run", "check"] {
+        for name in ["run", "check", "bench", "merge"] {
             let mut sub = command
                 .find_subcommand_mut(name)
                 .expect("subcommand")

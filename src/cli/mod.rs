@@ -5,8 +5,10 @@
 //! any other failure.
 
 mod args;
+mod bench;
 mod check;
 mod help_zh;
+mod merge;
 mod run;
 
 use std::ffi::OsString;
@@ -92,6 +94,8 @@ pub fn run_with_args(args: Vec<OsString>) -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::execute(&args, lang),
         Command::Check(args) => check::execute(&args, lang),
+        Command::Bench(args) => bench::execute(&args, lang),
+        Command::Merge(args) => merge::execute(&args, lang),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,10 +13,11 @@ use crate::engine::runner::{self, RunOptions};
 use crate::i18n::Lang;
 use crate::model::population::{self, LaunchSource};
 use crate::output::manifest::{scenario_hash, Manifest};
+use crate::output::shard::{self, ShardFile};
 use crate::output::{csv, files, table};
 use crate::scenario::{self, Scenario};
 
-fn invalid_flag(
+pub(crate) fn invalid_flag(
     flag: &str,
     value: impl std::fmt::Display,
     en: &str,
@@ -62,13 +63,34 @@ fn options(args: &RunArgs, lang: Lang) -> Result<RunOptions, CliError> {
             lang,
         ));
     }
+    let shard = match &args.shard {
+        Some(text) => Some(parse_shard(text, lang)?),
+        None => None,
+    };
     Ok(RunOptions {
         threads: args.threads.unwrap_or(0),
         users: args.users,
         replications: args.replications,
         seed: args.seed,
-        shard: None,
+        shard,
     })
+}
+
+/// Parses `--shard K/N` with `0 <= K < N`.
+fn parse_shard(text: &str, lang: Lang) -> Result<(u64, u64), CliError> {
+    let parsed = text
+        .split_once('/')
+        .and_then(|(k, n)| Some((k.trim().parse::<u64>().ok()?, n.trim().parse::<u64>().ok()?)));
+    match parsed {
+        Some((k, n)) if k < n => Ok((k, n)),
+        _ => Err(invalid_flag(
+            "--shard",
+            text,
+            "use K/N with whole numbers 0 <= K < N, e.g. 0/4 for the first of 4 shards",
+            "请使用 K/N 形式，K、N 为整数且 0 <= K < N，例如 0/4 表示 4 个分片中的第一个",
+            lang,
+        )),
+    }
 }
 
 /// The default output folder: `out/<scenario file stem>`.
@@ -83,7 +105,12 @@ pub(crate) fn default_out_dir(scenario_path: Option<&Path>) -> PathBuf {
 /// Rejects an output folder holding another scenario's results unless
 /// `--force` is given, and makes sure the folder is writable before the
 /// long run starts.
-fn prepare_out_dir(dir: &Path, hash: &str, force: bool, lang: Lang) -> Result<(), CliError> {
+pub(crate) fn prepare_out_dir(
+    dir: &Path,
+    hash: &str,
+    force: bool,
+    lang: Lang,
+) -> Result<(), CliError> {
     if let Some(existing) = Manifest::read(dir) {
         if existing.scenario_sha256 != hash && !force {
             return Err(CliError::Invalid(match lang {
@@ -149,14 +176,94 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
     };
     let output = runner::run(&scenario, &source, &options, &progress)?;
     bar.finish_and_clear();
-    let result = crate::stats::aggregate::aggregate(&scenario, &output);
+    let name = args.scenario.as_ref().map_or_else(
+        || scenario::DEFAULT_SCENARIO_NAME.to_string(),
+        |p| p.display().to_string(),
+    );
+    if let Some((index, count)) = options.shard {
+        return write_shard(
+            &scenario,
+            output,
+            &name,
+            hash,
+            (index, count),
+            &out_dir,
+            lang,
+        );
+    }
+    write_results(&scenario, &output, &name, hash, &out_dir, lang, started)
+}
+
+/// Writes a shard run's counters (`shard.bin`) and manifest.
+fn write_shard(
+    scenario: &Scenario,
+    output: runner::RunOutput,
+    name: &str,
+    hash: String,
+    (index, count): (u64, u64),
+    out_dir: &Path,
+    lang: Lang,
+) -> Result<(), CliError> {
+    let shard = ShardFile {
+        format: shard::FORMAT,
+        rollout_sim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_sha256: hash.clone(),
+        seed: output.seed,
+        users: output.users,
+        replications: output.replications,
+        shard_index: index,
+        shard_count: count,
+        policies: scenario.policies.iter().map(|p| p.name.clone()).collect(),
+        bins: output.bins,
+    };
+    let manifest = Manifest {
+        rollout_sim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: name.to_string(),
+        scenario_sha256: hash,
+        seed: output.seed,
+        users: output.users,
+        replications: output.replications,
+        shard: Some(format!("{index}/{count}")),
+        created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    let outputs: Vec<(&str, Vec<u8>)> = vec![
+        (shard::SHARD_FILE, shard.to_bytes()),
+        ("manifest.toml", manifest.to_toml().into_bytes()),
+    ];
+    let written = files::write_all(out_dir, &outputs)?;
+    match lang {
+        Lang::En => println!(
+            "shard {index}/{count} of {} users x {} replications written; merge all {count} shards with `rollout-sim merge`:",
+            output.users, output.replications
+        ),
+        Lang::ZhCn => println!(
+            "已写出 {} 个用户 × {} 次重复的分片 {index}/{count}；请用 `rollout-sim merge` 合并全部 {count} 个分片：",
+            output.users, output.replications
+        ),
+    }
+    for path in written {
+        println!("  {}", path.display());
+    }
+    Ok(())
+}
+
+/// Aggregates a run's counters, writes every output file into `out_dir`
+/// and prints the summary table; `run` and `merge` both end here, so they
+/// write the same files.
+pub(crate) fn write_results(
+    scenario: &Scenario,
+    output: &runner::RunOutput,
+    name: &str,
+    hash: String,
+    out_dir: &Path,
+    lang: Lang,
+    started: Instant,
+) -> Result<(), CliError> {
+    let result = crate::stats::aggregate::aggregate(scenario, output);
 
     let manifest = Manifest {
         rollout_sim_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario: args.scenario.as_ref().map_or_else(
-            || scenario::DEFAULT_SCENARIO_NAME.to_string(),
-            |p| p.display().to_string(),
-        ),
+        scenario: name.to_string(),
         scenario_sha256: hash,
         seed: output.seed,
         users: output.users,
@@ -168,9 +275,9 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
     let summary = csv::summary_csv(&result).context("cannot render summary.csv")?;
     let mut outputs: Vec<(&str, Vec<u8>)> =
         vec![("timeseries.csv", timeseries), ("summary.csv", summary)];
-    outputs.extend(crate::report::render_charts(&scenario, &result, lang)?);
+    outputs.extend(crate::report::render_charts(scenario, &result, lang)?);
     outputs.push(("manifest.toml", manifest.to_toml().into_bytes()));
-    let written = files::write_all(&out_dir, &outputs)?;
+    let written = files::write_all(out_dir, &outputs)?;
 
     println!("{}", scenario.run.name);
     println!("{}", table::summary_table(&result, lang));

@@ -98,6 +98,10 @@ impl Default for UserScratch {
 
 const NEVER_LAUNCHED: SimTime = SimTime(i64::MIN / 4);
 
+/// Bytes of update state one policy run of one user keeps while it is
+/// simulated (its traits, visits and pending events aside).
+pub const USER_STATE_BYTES: usize = std::mem::size_of::<State>();
+
 struct State {
     cached: usize,
     cached_critical: bool,

@@ -5,4 +5,5 @@ pub mod chart;
 pub mod csv;
 pub mod files;
 pub mod manifest;
+pub mod shard;
 pub mod table;

@@ -1,6 +1,8 @@
 //! Per-bin counters of one (policy, replication): integer sums only, so
 //! merging partial results in any order gives the same bytes.
 
+use serde::{Deserialize, Serialize};
+
 use crate::stats::histogram::Histogram;
 use crate::time::SimTime;
 
@@ -95,7 +97,10 @@ pub enum Total {
 pub const TOTALS: usize = Total::Events as usize + 1;
 
 /// Counters of one (policy, replication), or a partial sum of them.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// It serializes as is, so that shard runs can store their counters and a
+/// merge can sum them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Bins {
     bins: usize,
     width_ms: i64,
@@ -218,6 +223,17 @@ impl Bins {
     /// Number of packages tracked.
     pub fn versions(&self) -> usize {
         self.versions
+    }
+
+    /// Whether the counters have the shape `Bins::new(bins, width_ms,
+    /// versions)` gives, which deserialized counters need not have.
+    pub fn has_shape(&self, bins: usize, width_ms: i64, versions: usize) -> bool {
+        self.bins == bins
+            && self.width_ms == width_ms
+            && self.versions == versions
+            && self.counters.len() == COUNTERS * bins
+            && self.version_launches.len() == versions * bins
+            && self.gauge_deltas.len() == GAUGES * (bins + 1)
     }
 
     /// Adds another partial result into this one.

@@ -1,11 +1,13 @@
 //! A log-linear histogram of millisecond delays: exact below 1 s, then 64
 //! sub-buckets per power of two (relative error under 1.6 %).
 
+use serde::{Deserialize, Serialize};
+
 const LINEAR_LIMIT: u64 = 1024;
 const SUB_BUCKETS: u64 = 64;
 
 /// Counts of delays in milliseconds.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Histogram {
     counts: Vec<u64>,
     total: u64,

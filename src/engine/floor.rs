@@ -1,0 +1,226 @@
+//! The random-number floor of a run: the same users, seeded and drawn the
+//! way the runner does it, with no model logic.
+//!
+//! A run cannot be faster than drawing its random numbers, so the engine's
+//! time divided by the floor's time shows what the update model costs on
+//! top of them. Per user and replication the floor does:
+//!
+//! - seed the five per-user streams as the runner does, and copy the
+//!   network, check and prompt streams once per policy;
+//! - draw the traits (rollout bucket, client capabilities, periodic check
+//!   phase) and the visits (launch times from the daily profile, session
+//!   lengths, keep-alive times, or the trace's keep-alive times);
+//! - per policy, draw one check latency for every visit in `[0, horizon)`
+//!   that opens after the previous visit's process died, which is a cold
+//!   start by the visits alone. When there was such a launch, also draw the
+//!   duration noise, failure draw and break point of one download.
+//!
+//! The last item is an estimate of what the engine draws: the engine skips
+//! the check of a cold start while a download runs, adds the draws of
+//! synchronous updates and retries, and draws prompt answers.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+
+use crate::engine::rng::{ReplicationSeeds, Stream};
+use crate::engine::runner::{Progress, RunOptions};
+use crate::model::launches::Visit;
+use crate::model::population::{LaunchSource, PopulationPlan};
+use crate::scenario::Scenario;
+use crate::time::SimTime;
+
+/// Users per unit of parallel work, as in the runner.
+const CHUNK: u64 = 1024;
+
+/// Counts and a checksum of the floor's draws, which keep the compiler
+/// from removing them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FloorOutput {
+    /// Check latencies drawn, over all policies and replications.
+    pub check_draws: u64,
+    /// Downloads drawn (three values each), over all policies and replications.
+    pub download_draws: u64,
+    /// Visits drawn, over all replications.
+    pub visits: u64,
+    /// A wrapping sum of the drawn values' bits.
+    pub checksum: u64,
+}
+
+impl FloorOutput {
+    fn merge(mut self, other: FloorOutput) -> FloorOutput {
+        self.check_draws += other.check_draws;
+        self.download_draws += other.download_draws;
+        self.visits += other.visits;
+        self.checksum = self.checksum.wrapping_add(other.checksum);
+        self
+    }
+}
+
+/// Draws every random number of the run described by `scenario` and
+/// `options`, as listed in the module documentation, and returns counts of
+/// what was drawn.
+///
+/// # Errors
+/// Returns an error when the thread pool cannot be created.
+pub fn draw_only(
+    scenario: &Scenario,
+    source: &LaunchSource,
+    options: &RunOptions,
+    progress: Progress,
+) -> anyhow::Result<FloorOutput> {
+    let users = options.users.unwrap_or(match source {
+        LaunchSource::Trace(trace) if scenario.population.users == 0 => trace.pairs.len() as u64,
+        _ => scenario.population.users,
+    });
+    let replications = options.replications.unwrap_or(scenario.run.replications);
+    let seed = options.seed.unwrap_or(scenario.run.seed);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .build()?;
+    let plan = PopulationPlan::new(scenario, users, seed, source);
+    let check_latency = scenario.client.check_latency.sampler();
+    let horizon = SimTime::ZERO + scenario.run.horizon;
+    let policies = scenario.policies.len();
+    let arrivals: Vec<Vec<SimTime>> = (0..replications)
+        .map(|r| plan.new_user_arrivals(r))
+        .collect();
+    let total_work: u64 = arrivals.iter().map(|a| users + a.len() as u64).sum();
+    let done = AtomicU64::new(0);
+
+    let mut total = FloorOutput::default();
+    for replication in 0..replications {
+        let arrivals = &arrivals[replication as usize];
+        let population = users + arrivals.len() as u64;
+        let replication_seeds = ReplicationSeeds::new(seed, replication);
+        let chunks = population.div_ceil(CHUNK);
+        let result = pool.install(|| {
+            (0..chunks)
+                .into_par_iter()
+                .fold(
+                    || (FloorOutput::default(), Vec::<Visit>::new()),
+                    |(mut out, mut visits), chunk| {
+                        let start = chunk * CHUNK;
+                        let end = (start + CHUNK).min(population);
+                        for index in start..end {
+                            let seeds = replication_seeds.user(index);
+                            let mut traits_rng = seeds.stream(Stream::Traits);
+                            let mut launch_rng = seeds.stream(Stream::Launches);
+                            let user = plan.user(replication, index, arrivals, &mut traits_rng);
+                            plan.visits(
+                                &user,
+                                index,
+                                &mut launch_rng,
+                                &mut traits_rng,
+                                &mut visits,
+                            );
+                            out.visits += visits.len() as u64;
+                            let network_rng = seeds.stream(Stream::Network);
+                            let checks_rng = seeds.stream(Stream::Checks);
+                            let prompts_rng = seeds.stream(Stream::Prompts);
+                            for _ in 0..policies {
+                                let mut network = network_rng.clone();
+                                let mut checks = checks_rng.clone();
+                                let mut prompts = prompts_rng.clone();
+                                let mut alive_until = SimTime(i64::MIN);
+                                let mut cold_starts = 0u64;
+                                for visit in visits.iter() {
+                                    let cold = visit.open >= alive_until;
+                                    alive_until = visit.alive_until;
+                                    if cold && visit.open >= SimTime::ZERO && visit.open < horizon {
+                                        let latency = check_latency.sample_ms(&mut checks);
+                                        out.checksum = out.checksum.wrapping_add(latency as u64);
+                                        cold_starts += 1;
+                                    }
+                                }
+                                out.check_draws += cold_starts;
+                                if cold_starts > 0 {
+                                    let noise: f64 = StandardNormal.sample(&mut network);
+                                    let failure: f64 = network.random();
+                                    let fraction: f64 = network.random();
+                                    out.checksum = out
+                                        .checksum
+                                        .wrapping_add((noise + failure + fraction).to_bits());
+                                    out.download_draws += 1;
+                                }
+                                // The prompt stream is copied like the others
+                                // but drawn from only when a prompt shows.
+                                std::hint::black_box(&mut prompts);
+                            }
+                            out.checksum = out
+                                .checksum
+                                .wrapping_add(user.traits.bucket.to_bits())
+                                .wrapping_add(visits.last().map_or(0, |v| v.close.0 as u64));
+                        }
+                        let finished =
+                            done.fetch_add(end - start, Ordering::Relaxed) + (end - start);
+                        progress(finished, total_work);
+                        (out, visits)
+                    },
+                )
+                .map(|(out, _)| out)
+                .reduce(FloorOutput::default, FloorOutput::merge)
+        });
+        total = total.merge(result);
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floor_draws_one_check_per_cold_start() {
+        // With one policy and every visit a cold start (keep-alive 0 and
+        // sessions of 1 ms), the floor draws one check per visit in the
+        // horizon and one download per user with such a visit.
+        let text = r#"
+[run]
+horizon = "2d"
+sample_every = "1h"
+seed = 3
+
+[population]
+users = 500
+baseline_version = "1.0"
+
+[[population.segment]]
+name = "all"
+share = 1.0
+launches_per_day = 2
+session = "1ms"
+keep_alive = "0ms"
+
+[[release]]
+version = "2.0"
+at = "0h"
+
+[[policy]]
+name = "none"
+on_update_ready = "none"
+"#;
+        let scenario = crate::scenario::parse(text, "floor-test.toml", None).expect("valid");
+        let options = RunOptions {
+            threads: 1,
+            replications: Some(1),
+            ..RunOptions::default()
+        };
+        let out = draw_only(&scenario, &LaunchSource::Synthetic, &options, &|_, _| {})
+            .expect("floor runs");
+        // 500 users × 2 days × 2 launches per day = 2,000 launches expected,
+        // plus one launch before t = 0 per user that draws nothing. The
+        // count is Poisson, so its standard deviation is sqrt(2,000) ≈ 45;
+        // 5 deviations give ±225.
+        assert!(
+            (out.check_draws as f64 - 2_000.0).abs() < 225.0,
+            "{}",
+            out.check_draws
+        );
+        assert_eq!(out.visits, out.check_draws + 500, "{out:?}");
+        assert!(out.download_draws <= 500, "{out:?}");
+        assert!(out.download_draws > 450, "{out:?}");
+    }
+}

@@ -1,0 +1,434 @@
+//! Shard files: the raw per-bin counters of one shard of a run, and their
+//! merge into the counters of the whole run.
+//!
+//! `run --shard K/N` simulates users `[population × K / N, population ×
+//! (K + 1) / N)` of every replication and stores every policy's and
+//! replication's [`Bins`] in `shard.bin`. Counters are integer sums, so the
+//! sum of the N shards equals the unsharded run exactly, and `merge` writes
+//! the same bytes as the unsharded run.
+//!
+//! The file is the 8 bytes [`MAGIC`] followed by a [`ShardFile`] encoded
+//! with postcard.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::runner::RunOutput;
+use crate::i18n::Lang;
+use crate::scenario::Scenario;
+use crate::stats::bins::Bins;
+
+/// File name of the counters a shard run writes into its output folder.
+pub const SHARD_FILE: &str = "shard.bin";
+
+/// First bytes of a shard file.
+pub const MAGIC: &[u8; 8] = b"RSIMSHRD";
+
+/// Version of the encoding after [`MAGIC`]; raised on any change of
+/// [`ShardFile`] or [`Bins`].
+pub const FORMAT: u32 = 1;
+
+/// The counters of one shard and the run they belong to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShardFile {
+    /// [`FORMAT`] of the writer.
+    pub format: u32,
+    /// rollout-sim version of the writer.
+    pub rollout_sim_version: String,
+    /// SHA-256 of the scenario text, hex.
+    pub scenario_sha256: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Existing users per replication, of the whole run.
+    pub users: u64,
+    /// Replications.
+    pub replications: u32,
+    /// This shard's index, from 0.
+    pub shard_index: u64,
+    /// Number of shards of the run.
+    pub shard_count: u64,
+    /// Policy names in scenario order.
+    pub policies: Vec<String>,
+    /// `bins[policy][replication]`, as in [`RunOutput`].
+    pub bins: Vec<Vec<Bins>>,
+}
+
+/// A failure to read a shard file or to merge a set of shards.
+#[derive(Debug, thiserror::Error)]
+pub enum ShardError {
+    /// The file could not be read.
+    #[error("{}: cannot read the shard file: {error}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        error: std::io::Error,
+    },
+    /// The file is not a shard file of this format.
+    #[error("{}: not a rollout-sim shard file ({reason})", path.display())]
+    NotShard {
+        /// The file.
+        path: PathBuf,
+        /// The problem found, in English.
+        reason: String,
+    },
+    /// The shard was run from another scenario text.
+    #[error("{}: the shard was run from another scenario (SHA-256 {found}, expected {expected})", path.display())]
+    OtherScenario {
+        /// The file.
+        path: PathBuf,
+        /// The shard's scenario hash.
+        found: String,
+        /// The hash of the scenario passed to `merge`.
+        expected: String,
+    },
+    /// A setting of the run differs between two shards.
+    #[error("{}: {setting} is {found}, but {} has {expected}", path.display(), first.display())]
+    Mismatch {
+        /// The shard that differs.
+        path: PathBuf,
+        /// The first shard, which the others are compared with.
+        first: PathBuf,
+        /// The setting: seed, users, replications, shard count or policies.
+        setting: &'static str,
+        /// The value in `path`.
+        found: String,
+        /// The value in `first`.
+        expected: String,
+    },
+    /// Two files hold the same shard.
+    #[error("shard {index}/{count} was given twice: {} and {}", first.display(), second.display())]
+    Duplicate {
+        /// Shard index.
+        index: u64,
+        /// Number of shards.
+        count: u64,
+        /// The first file with it.
+        first: PathBuf,
+        /// The second file with it.
+        second: PathBuf,
+    },
+    /// Some shards of `0..count` were not given.
+    #[error("shards {} of {count} are missing", format_indices(.missing, *.count))]
+    Missing {
+        /// The missing indices.
+        missing: Vec<u64>,
+        /// Number of shards.
+        count: u64,
+    },
+    /// The counters do not have the scenario's shape.
+    #[error("{}: the counters do not match the scenario's bins, versions or policies; the file is damaged or from another scenario", path.display())]
+    Shape {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+fn format_indices(indices: &[u64], count: u64) -> String {
+    const SHOWN: usize = 10;
+    let mut text: Vec<String> = indices
+        .iter()
+        .take(SHOWN)
+        .map(|i| format!("{i}/{count}"))
+        .collect();
+    if indices.len() > SHOWN {
+        text.push(format!("… ({} in all)", indices.len()));
+    }
+    text.join(", ")
+}
+
+impl ShardError {
+    /// Renders the error with what to do next, in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => {
+                let fix = match self {
+                    ShardError::Read { .. } => "pass shard output folders or their shard.bin files",
+                    ShardError::NotShard { .. } => {
+                        "pass the folders written by `rollout-sim run --shard K/N`, with the same rollout-sim version"
+                    }
+                    ShardError::OtherScenario { .. } => {
+                        "merge with the exact scenario file the shards were run from"
+                    }
+                    ShardError::Mismatch { .. } => {
+                        "merge only shards of one run: the same scenario, --seed, --users, --replications and N"
+                    }
+                    ShardError::Duplicate { .. } => "pass each shard once",
+                    ShardError::Missing { .. } => "run the missing shards and pass all of them",
+                    ShardError::Shape { .. } => "run the shard again",
+                };
+                format!("{self}; {fix}")
+            }
+            Lang::ZhCn => self.render_zh(),
+        }
+    }
+
+    fn render_zh(&self) -> String {
+        match self {
+            ShardError::Read { path, error } => format!(
+                "{}：无法读取分片文件：{error}；请传入分片输出目录或其中的 shard.bin 文件",
+                path.display()
+            ),
+            ShardError::NotShard { path, reason } => format!(
+                "{}：不是 rollout-sim 分片文件（{reason}）；请传入 `rollout-sim run --shard K/N` 写出的目录，并使用相同版本的 rollout-sim",
+                path.display()
+            ),
+            ShardError::OtherScenario {
+                path,
+                found,
+                expected,
+            } => format!(
+                "{}：该分片来自另一个场景（SHA-256 {found}，应为 {expected}）；请用运行分片时的同一场景文件合并",
+                path.display()
+            ),
+            ShardError::Mismatch {
+                path,
+                first,
+                setting,
+                found,
+                expected,
+            } => format!(
+                "{}：{setting} 为 {found}，但 {} 为 {expected}；只能合并同一次运行的分片：相同的场景、--seed、--users、--replications 和 N",
+                path.display(),
+                first.display()
+            ),
+            ShardError::Duplicate {
+                index,
+                count,
+                first,
+                second,
+            } => format!(
+                "分片 {index}/{count} 出现了两次：{} 和 {}；每个分片只能传入一次",
+                first.display(),
+                second.display()
+            ),
+            ShardError::Missing { missing, count } => format!(
+                "共 {count} 个分片，缺少 {}；请运行缺少的分片并全部传入",
+                format_indices(missing, *count)
+            ),
+            ShardError::Shape { path } => format!(
+                "{}：计数器与场景的时间分箱、版本或策略不符，文件已损坏或来自另一个场景；请重新运行该分片",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl ShardFile {
+    /// Encodes the file: [`MAGIC`], then postcard.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = MAGIC.to_vec();
+        let body = postcard::to_stdvec(self).expect("counters always serialize");
+        bytes.extend_from_slice(&body);
+        bytes
+    }
+
+    /// Decodes a file written by [`ShardFile::to_bytes`]; `path` is for
+    /// messages.
+    ///
+    /// # Errors
+    /// [`ShardError::NotShard`] when the magic, the format or the encoding
+    /// is wrong.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ShardFile, ShardError> {
+        let not_shard = |reason: String| ShardError::NotShard {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let body = bytes
+            .strip_prefix(MAGIC.as_slice())
+            .ok_or_else(|| not_shard("it does not start with the shard file signature".into()))?;
+        let file: ShardFile =
+            postcard::from_bytes(body).map_err(|error| not_shard(format!("{error}")))?;
+        if file.format != FORMAT {
+            return Err(not_shard(format!(
+                "format {} where this version reads format {FORMAT}",
+                file.format
+            )));
+        }
+        Ok(file)
+    }
+
+    /// Reads a shard from a file, or from `shard.bin` in a folder.
+    ///
+    /// # Errors
+    /// [`ShardError::Read`] or [`ShardError::NotShard`].
+    pub fn read(path: &Path) -> Result<ShardFile, ShardError> {
+        let file = if path.is_dir() {
+            path.join(SHARD_FILE)
+        } else {
+            path.to_path_buf()
+        };
+        let bytes = std::fs::read(&file).map_err(|error| ShardError::Read {
+            path: file.clone(),
+            error,
+        })?;
+        ShardFile::from_bytes(&bytes, &file)
+    }
+}
+
+/// Checks that `shards` are all the shards of one run of `scenario` (whose
+/// text hashes to `scenario_sha256`), each given once, and sums them into
+/// the run's output.
+///
+/// # Errors
+/// The first problem found, in the order: another scenario, a differing
+/// setting, counters of the wrong shape, a duplicate shard, missing shards.
+pub fn merge_shards(
+    scenario: &Scenario,
+    scenario_sha256: &str,
+    shards: Vec<(PathBuf, ShardFile)>,
+) -> Result<RunOutput, ShardError> {
+    let Some((first_path, first)) = shards.first() else {
+        return Err(ShardError::Missing {
+            missing: vec![0],
+            count: 1,
+        });
+    };
+    let policies: Vec<String> = scenario.policies.iter().map(|p| p.name.clone()).collect();
+    let bins = scenario.run.bins();
+    let width_ms = scenario.run.sample_every.0;
+    let versions = scenario.versions.len();
+    for (path, shard) in &shards {
+        if shard.scenario_sha256 != scenario_sha256 {
+            return Err(ShardError::OtherScenario {
+                path: path.clone(),
+                found: shard.scenario_sha256.clone(),
+                expected: scenario_sha256.to_string(),
+            });
+        }
+        let mismatch = |setting: &'static str, found: String, expected: String| {
+            Err(ShardError::Mismatch {
+                path: path.clone(),
+                first: first_path.clone(),
+                setting,
+                found,
+                expected,
+            })
+        };
+        if shard.seed != first.seed {
+            return mismatch("seed", shard.seed.to_string(), first.seed.to_string());
+        }
+        if shard.users != first.users {
+            return mismatch("users", shard.users.to_string(), first.users.to_string());
+        }
+        if shard.replications != first.replications {
+            return mismatch(
+                "replications",
+                shard.replications.to_string(),
+                first.replications.to_string(),
+            );
+        }
+        if shard.shard_count != first.shard_count {
+            return mismatch(
+                "the shard count N",
+                shard.shard_count.to_string(),
+                first.shard_count.to_string(),
+            );
+        }
+        let well_formed = shard.shard_index < shard.shard_count
+            && shard.policies == policies
+            && shard.bins.len() == policies.len()
+            && shard.bins.iter().all(|per_replication| {
+                per_replication.len() == first.replications as usize
+                    && per_replication
+                        .iter()
+                        .all(|b| b.has_shape(bins, width_ms, versions))
+            });
+        if !well_formed {
+            return Err(ShardError::Shape { path: path.clone() });
+        }
+    }
+
+    let count = first.shard_count;
+    let mut seen: Vec<Option<&Path>> = vec![None; count as usize];
+    for (path, shard) in &shards {
+        let slot = &mut seen[shard.shard_index as usize];
+        if let Some(earlier) = slot {
+            return Err(ShardError::Duplicate {
+                index: shard.shard_index,
+                count,
+                first: earlier.to_path_buf(),
+                second: path.clone(),
+            });
+        }
+        *slot = Some(path);
+    }
+    let missing: Vec<u64> = (0..count).filter(|&i| seen[i as usize].is_none()).collect();
+    if !missing.is_empty() {
+        return Err(ShardError::Missing { missing, count });
+    }
+
+    let (seed, users, replications) = (first.seed, first.users, first.replications);
+    let mut shards = shards.into_iter();
+    let (_, mut total) = shards.next().expect("checked non-empty");
+    for (_, shard) in shards {
+        for (sum, part) in total.bins.iter_mut().zip(&shard.bins) {
+            for (a, b) in sum.iter_mut().zip(part) {
+                a.merge(b);
+            }
+        }
+    }
+    Ok(RunOutput {
+        bins: total.bins,
+        users,
+        replications,
+        seed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shard(index: u64, count: u64) -> ShardFile {
+        ShardFile {
+            format: FORMAT,
+            rollout_sim_version: "test".into(),
+            scenario_sha256: "abc".into(),
+            seed: 1,
+            users: 10,
+            replications: 1,
+            shard_index: index,
+            shard_count: count,
+            policies: vec!["none".into()],
+            bins: vec![vec![Bins::new(2, 10, 1)]],
+        }
+    }
+
+    #[test]
+    fn bytes_round_trip() {
+        let file = shard(1, 3);
+        let bytes = file.to_bytes();
+        assert_eq!(&bytes[..8], MAGIC);
+        let back = ShardFile::from_bytes(&bytes, Path::new("x")).expect("decodes");
+        assert_eq!(back, file);
+    }
+
+    #[test]
+    fn other_bytes_are_not_a_shard() {
+        let error = ShardFile::from_bytes(b"policy,metric,value\n", Path::new("summary.csv"))
+            .expect_err("not a shard");
+        assert!(matches!(error, ShardError::NotShard { .. }), "{error}");
+        let mut bytes = shard(0, 1).to_bytes();
+        bytes.truncate(12);
+        let error = ShardFile::from_bytes(&bytes, Path::new("cut.bin")).expect_err("truncated");
+        assert!(matches!(error, ShardError::NotShard { .. }), "{error}");
+    }
+
+    #[test]
+    fn missing_indices_are_listed() {
+        let error = ShardError::Missing {
+            missing: vec![1, 3],
+            count: 4,
+        };
+        assert_eq!(
+            error.render(Lang::En),
+            "shards 1/4, 3/4 of 4 are missing; run the missing shards and pass all of them"
+        );
+        assert_eq!(
+            error.render(Lang::ZhCn),
+            "共 4 个分片，缺少 1/4, 3/4；请运行缺少的分片并全部传入"
+        );
+    }
+}
