@@ -770,15 +770,18 @@ impl UserSim<'_, '_> {
         if self.state.foreground {
             self.account_foreground(self.state.foreground_since, horizon, self.state.running);
         }
+        // The last bin is sampled at the horizon itself, and gauge intervals
+        // are half-open, so the state held at the end runs 1 ms past it.
+        let end = horizon + SimDuration(1);
         if self.state.launched || !self.traits.is_new {
             let since = self.state.installed_since;
             let cached = self.state.cached;
-            self.add_newest_interval(Gauge::InstalledNewest, since, horizon, cached);
+            self.add_newest_interval(Gauge::InstalledNewest, since, end, cached);
             self.bins
-                .add_interval(Gauge::Users, self.traits.present_from, horizon);
+                .add_interval(Gauge::Users, self.traits.present_from, end);
             self.bins.add_total(Total::Users, 1);
         }
-        self.close_active(horizon);
+        self.close_active(end);
         self.bins.add_total(Total::Events, self.events);
     }
 }
