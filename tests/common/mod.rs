@@ -163,7 +163,8 @@ pub fn assert_launch_coverage(
         let replications = counts.len() as f64;
         let inverse_sum: f64 = counts.iter().map(|&n| 1.0 / n as f64).sum();
         let total: u64 = counts.iter().sum();
-        let variance = p * (1.0 - p) * inverse_sum / (replications * replications) * design_effect;
+        let p_clamped = p.clamp(0.0, 1.0);
+        let variance = p_clamped * (1.0 - p_clamped) * inverse_sum / (replications * replications) * design_effect;
         let tolerance = z * variance.sqrt() + 1.0 / total as f64;
         let observed = series.values[bin].expect("bin has launches").mean;
         let (from, to) = sim.bin_hours(bin);
@@ -240,6 +241,18 @@ pub fn check_invariants(scenario: &Scenario, output: &RunOutput, result: &RunRes
                     "downloads completed + failed exceed downloads started by the end of bin {bin} \
                      (policy {name}, replication {replication})"
                 );
+            }
+            // Every existing user exists at every sample instant, the last
+            // one (the horizon) included.
+            if output.users > 0 {
+                for (bin, users) in bins.gauge(Gauge::Users).iter().enumerate() {
+                    assert!(
+                        *users >= output.users,
+                        "{users} users counted at the end of bin {bin}, fewer than the {} existing \
+                         users (policy {name}, replication {replication})",
+                        output.users
+                    );
+                }
             }
             for (upper, lower) in [
                 (Gauge::Users, Gauge::InstalledNewest),
