@@ -267,7 +267,11 @@ fn periodic_check_updates_recent_users() {
     assert_launch_coverage(&sim, 0, &expected, per_bin, "periodic check");
     // Without the periodic check the coverage at 24 h to 27 h would be
     // about 0.40; with it, about 0.72.
-    assert!(expected[8] > 0.7, "expected coverage after 24 h {}", expected[8]);
+    assert!(
+        expected[8] > 0.7,
+        "expected coverage after 24 h {}",
+        expected[8]
+    );
 }
 
 #[test]
@@ -312,7 +316,10 @@ daily_profile = [0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 1.5, 1.5, 1.2, 1.4,
     // profile matters at the tolerance of the test (night vs day rates).
     let flat = exp_coverage_in_bin(0.0, setup.launches_per_day / 24.0 * 14.0);
     let shaped = expected[13];
-    assert!((flat - shaped).abs() > 0.02, "flat {flat} vs shaped {shaped}");
+    assert!(
+        (flat - shaped).abs() > 0.02,
+        "flat {flat} vs shaped {shaped}"
+    );
 }
 
 /// Probability that a launch at `t` hours runs the old version when the
@@ -533,10 +540,8 @@ fn on_resume_restarts_after_long_background() {
     let mut total_expected = 0.0;
     for bin in 0..sim.bins() {
         let (a, b) = sim.bin_hours(bin);
-        let expected = users
-            * lambda
-            * (b - a)
-            * bin_mean(|s| chain.restart_density(s, b_hours), a, b);
+        let expected =
+            users * lambda * (b - a) * bin_mean(|s| chain.restart_density(s, b_hours), a, b);
         total_expected += expected;
         let observed: u64 = sim
             .reps(0)
@@ -554,7 +559,13 @@ fn on_resume_restarts_after_long_background() {
     // A restart at a resume is not an interruption.
     assert_eq!(sim.counter_total(0, Counter::ForcedRestarts), 0);
     let observed = sim.counter_total(0, Counter::ResumeRestarts);
-    assert_count(observed, total_expected, 1.0, bonferroni_z(1), "resume restarts in all");
+    assert_count(
+        observed,
+        total_expected,
+        1.0,
+        bonferroni_z(1),
+        "resume restarts in all",
+    );
 }
 
 #[test]
@@ -612,7 +623,9 @@ fn wechat_default_reaches_99_percent_in_24h() {
     }
     let (mut newest, mut launches) = (0, 0);
     for reps in sim.reps(0) {
-        newest += reps.counter(Counter::LaunchesNewest)[first..].iter().sum::<u64>();
+        newest += reps.counter(Counter::LaunchesNewest)[first..]
+            .iter()
+            .sum::<u64>();
         launches += reps.counter(Counter::Launches)[first..].iter().sum::<u64>();
     }
     let pooled = newest as f64 / launches as f64;

@@ -20,7 +20,15 @@ fn run_cli(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
     let out = dir.join(name);
     Command::cargo_bin("rollout-sim")
         .expect("the binary is built")
-        .args(["run", "--users", "3000", "--replications", "2", "--lang", "en"])
+        .args([
+            "run",
+            "--users",
+            "3000",
+            "--replications",
+            "2",
+            "--lang",
+            "en",
+        ])
         .arg("--out")
         .arg(&out)
         .args(extra)
