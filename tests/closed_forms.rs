@@ -7,12 +7,12 @@
 mod common;
 
 use common::{
-    assert_count, assert_launch_coverage, bin_mean, bonferroni_z, exp_coverage_in_bin, parse,
-    simulate,
+    assert_count, assert_launch_coverage, assert_user_coverage, bin_mean, bonferroni_z,
+    exp_coverage_in_bin, parse, simulate,
 };
 use rollout_sim::model::launches::LaunchClock;
 use rollout_sim::scenario::builtin_default;
-use rollout_sim::stats::bins::{Counter, Total};
+use rollout_sim::stats::bins::{Counter, Gauge, Total};
 use rollout_sim::time::{SimTime, MS_PER_HOUR};
 
 /// The settings of one closed-form scenario; everything else is fixed so
@@ -154,6 +154,30 @@ fn cold_starts_follow_exponential() {
         .collect();
     let width = setup.launches_per_day / 8.0;
     assert_launch_coverage(&sim, 0, &expected, width, "cold starts");
+
+    // A user's cached package is the new one at the sample instant t iff
+    // it launched in [0, t): installed coverage is 1 − e^(−λt) at the bin
+    // ends, with no averaging.
+    let installed: Vec<f64> = (0..sim.bins())
+        .map(|bin| 1.0 - (-lambda * sim.bin_hours(bin).1).exp())
+        .collect();
+    assert_user_coverage(&sim, 0, "installed_coverage", Gauge::Users, &installed);
+
+    // Active users at t launched in (t − D, t], D = 24 h. The last launch
+    // before t lies E ~ Exp(λ) back; the user is active iff E < D, and that
+    // launch ran the new version iff it came after 0 and the user launched
+    // in [0, t − E) as well. So among active users the share is
+    //   ∫_0^m λ e^(−λe) (1 − e^(−λ(t − e))) de / (1 − e^(−λD))
+    //   = (1 − e^(−λm) − λ m e^(−λt)) / (1 − e^(−λD)),  m = min(t, D).
+    let active: Vec<f64> = (0..sim.bins())
+        .map(|bin| {
+            let t = sim.bin_hours(bin).1;
+            let m = t.min(24.0);
+            let numerator = 1.0 - (-lambda * m).exp() - lambda * m * (-lambda * t).exp();
+            numerator / (1.0 - (-lambda * 24.0).exp())
+        })
+        .collect();
+    assert_user_coverage(&sim, 0, "active_user_coverage", Gauge::ActiveUsers, &active);
 }
 
 #[test]

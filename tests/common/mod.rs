@@ -183,6 +183,47 @@ pub fn assert_launch_coverage(
     worst
 }
 
+/// Compares a coverage measured on users (`installed_coverage` or
+/// `active_user_coverage`) at each sample instant with `expected[bin]`.
+///
+/// Users are simulated independently, so a replication's numerator is
+/// binomial given its denominator `n_r`, and the mean over replications has
+/// variance `p(1 − p) / R² · Σ 1 / n_r` with no design effect. The tolerance
+/// is `z · sd + 1 / Σ n_r` as in [`assert_launch_coverage`].
+pub fn assert_user_coverage(
+    sim: &Simulation,
+    policy: usize,
+    metric: &str,
+    denominator: Gauge,
+    expected: &[f64],
+) -> f64 {
+    let series = sim.series(policy, metric);
+    let reps = sim.reps(policy);
+    let z = bonferroni_z(sim.bins());
+    let gauges: Vec<Vec<u64>> = reps.iter().map(|b| b.gauge(denominator)).collect();
+    let mut worst: f64 = 0.0;
+    for (bin, p) in expected.iter().enumerate() {
+        let counts: Vec<u64> = gauges.iter().map(|g| g[bin]).filter(|&n| n > 0).collect();
+        let replications = counts.len() as f64;
+        let inverse_sum: f64 = counts.iter().map(|&n| 1.0 / n as f64).sum();
+        let total: u64 = counts.iter().sum();
+        let p_clamped = p.clamp(0.0, 1.0);
+        let variance = p_clamped * (1.0 - p_clamped) * inverse_sum / (replications * replications);
+        let tolerance = z * variance.sqrt() + 1.0 / total as f64;
+        let observed = series.values[bin]
+            .unwrap_or_else(|| panic!("{metric} has no value in bin {bin}"))
+            .mean;
+        let (_, end) = sim.bin_hours(bin);
+        assert!(
+            (observed - p).abs() <= tolerance,
+            "{metric} at {end} h is {observed:.5}, expected {p:.5} ± {tolerance:.5} ({total} users)"
+        );
+        worst = worst.max((observed - p).abs() / tolerance);
+    }
+    println!("{metric}: largest deviation is {worst:.2} of the tolerance");
+    worst
+}
+
 /// Checks a count summed over replications against its expectation under
 /// Poisson variance inflated by `dispersion` (the variance-to-mean ratio
 /// bound), at the critical value `z`, with one unit of continuity slack.
