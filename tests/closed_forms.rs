@@ -144,6 +144,7 @@ fn cold_starts_follow_exponential() {
     // coverage at t is 1 − e^(−λt), and its launch-weighted bin average is
     // exp_coverage_in_bin(λa, λb).
     let setup = Setup::default();
+
     let sim = simulate(parse(&setup.text()));
     let lambda = rate_per_hour(&setup);
     let expected: Vec<f64> = (0..sim.bins())
@@ -191,6 +192,7 @@ fn failed_downloads_thin_the_process() {
         seed: 8,
         ..Setup::default()
     };
+
     let sim = simulate(parse(&setup.text()));
     let lambda = rate_per_hour(&setup) * (1.0 - setup.failure);
     let expected: Vec<f64> = (0..sim.bins())
@@ -201,6 +203,7 @@ fn failed_downloads_thin_the_process() {
         .collect();
     let per_bin = setup.launches_per_day / 8.0;
     assert_launch_coverage(&sim, 0, &expected, per_bin, "failed downloads");
+
     let failed = sim.counter_total(0, Counter::DownloadsFailed) as f64;
     let started = sim.counter_total(0, Counter::DownloadsStarted) as f64;
     // Each download fails independently: the pooled failure share is
@@ -217,15 +220,16 @@ fn failed_downloads_thin_the_process() {
 
 #[test]
 fn phased_release_saturates_at_percentage() {
-    // A 30 % rollout that stays at 30 % (the horizon is shorter than the 15
-    // days after which it completes): a user is eligible iff its uniform
-    // bucket is below 30, independently of its launches, so coverage is
-    // 0.3 · (1 − e^(−λt)). The newest version is 2.0.0 for every user.
+    // A 30 % rollout stays at 30 % here, because the horizon is shorter than
+    // the 15 days after which it completes. A user is eligible iff its
+    // uniform bucket is below 30, independently of its launches, so coverage
+    // is 0.3 · (1 − e^(−λt)). The newest version is 2.0.0 for every user.
     let setup = Setup {
         release: r#"rollout = [{ at = "0h", percent = 30 }]"#,
         seed: 9,
         ..Setup::default()
     };
+
     let sim = simulate(parse(&setup.text()));
     let lambda = rate_per_hour(&setup);
     let expected: Vec<f64> = (0..sim.bins())
@@ -279,6 +283,7 @@ fn periodic_check_updates_recent_users() {
         seed: 10,
         ..Setup::default()
     };
+
     let sim = simulate(parse(&setup.text()));
     let lambda = rate_per_hour(&setup);
     let expected: Vec<f64> = (0..sim.bins())
@@ -289,6 +294,7 @@ fn periodic_check_updates_recent_users() {
         .collect();
     let per_bin = setup.launches_per_day / 8.0;
     assert_launch_coverage(&sim, 0, &expected, per_bin, "periodic check");
+
     // Without the periodic check the coverage at 24 h to 27 h would be
     // about 0.40; with it, about 0.72.
     assert!(
@@ -301,8 +307,8 @@ fn periodic_check_updates_recent_users() {
 #[test]
 fn diurnal_profile_integrates_rate() {
     // With a daily profile the launch process is non-homogeneous Poisson
-    // with integrated intensity Λ(t); coverage at t is 1 − e^(−Λ(t)), and
-    // its launch-weighted average over a bin is exp_coverage_in_bin(Λ(a),
+    // with integrated intensity Λ(t), so coverage at t is 1 − e^(−Λ(t)).
+    // Its launch-weighted average over a bin is exp_coverage_in_bin(Λ(a),
     // Λ(b)) exactly. Bins of 1 h align with the profile's local hours.
     let setup = Setup {
         users: 20_000,
@@ -316,6 +322,7 @@ daily_profile = [0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 1.5, 1.5, 1.2, 1.4,
         seed: 11,
         ..Setup::default()
     };
+
     let sim = simulate(parse(&setup.text()));
     let population = &sim.scenario.population;
     let clock = LaunchClock::new(
@@ -336,6 +343,7 @@ daily_profile = [0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 1.5, 1.5, 1.2, 1.4,
     let peak = population.daily_profile.iter().copied().fold(0.0, f64::max);
     let per_bin = setup.launches_per_day * peak / 24.0;
     assert_launch_coverage(&sim, 0, &expected, per_bin, "daily profile");
+
     // The same curve without the profile would be wrong: check that the
     // profile matters at the tolerance of the test (night vs day rates).
     let flat = exp_coverage_in_bin(0.0, setup.launches_per_day / 24.0 * 14.0);
@@ -387,6 +395,7 @@ fn hot_starts_keep_running_version() {
         seed: 12,
         ..Setup::default()
     };
+
     let sim = simulate(parse(&setup.text()));
     let lambda = rate_per_hour(&setup);
     let mu = 1.0 / 3.0;
@@ -398,15 +407,17 @@ fn hot_starts_keep_running_version() {
         .collect();
     let per_bin = setup.launches_per_day / 8.0;
     assert_launch_coverage(&sim, 0, &expected, per_bin, "hot starts");
+
     // A launch is hot iff the previous launch's keep-alive outlasts the gap:
     // P(hot) = P(Exp(μ) > Exp(λ)) = λ / (λ + μ) for every launch.
     let hot = sim.counter_total(0, Counter::HotStarts) as f64;
     let launches = sim.counter_total(0, Counter::Launches) as f64;
     let p_hot = lambda / (lambda + mu);
     // Given the launch times, each flag is an independent Bernoulli draw on
-    // its own keep-alive, and the gaps are fresh Exp(λ) draws, so the pooled
+    // its own keep-alive, and the gaps are fresh Exp(λ) draws. So the pooled
     // share is binomial up to the dependence that the fixed horizon brings
-    // through each user's launch count; a factor 2 on the variance covers it.
+    // through each user's launch count, which a factor 2 on the variance
+    // covers.
     let sd = (2.0 * p_hot * (1.0 - p_hot) / launches).sqrt();
     assert!(
         (hot / launches - p_hot).abs() <= bonferroni_z(1) * sd,
@@ -430,7 +441,9 @@ fn prompt_acceptance_matches_probability() {
         seed: 13,
         ..Setup::default()
     };
+
     let sim = simulate(parse(&setup.text()));
+
     let shown = sim.counter_total(0, Counter::PromptsShown);
     let accepted = sim.counter_total(0, Counter::PromptsAccepted);
     let forced = sim.counter_total(0, Counter::ForcedRestarts);
@@ -440,6 +453,7 @@ fn prompt_acceptance_matches_probability() {
         shown as f64 > 0.8 * launched_users as f64,
         "prompts shown {shown} for {launched_users} users"
     );
+
     let p = 0.4;
     let share = accepted as f64 / shown as f64;
     let tolerance = bonferroni_z(1) * (p * (1.0 - p) / shown as f64).sqrt();
@@ -449,6 +463,7 @@ fn prompt_acceptance_matches_probability() {
     );
     assert_eq!(forced, accepted, "forced restarts = accepted prompts");
     assert_eq!(resumed, 0, "no restart happens at a resume");
+
     // One prompt per user who launched after the release: P(launch in
     // [0, T)) = 1 − e^(−λT) with λT = 4 (sessions shift it negligibly).
     let users = (setup.users * setup.replications as u64) as f64;
@@ -501,9 +516,10 @@ impl ShortGapChain {
         self.u[i] * (1.0 - f) + self.u[i + 1] * f
     }
 
-    /// Probability that a launch at `s` is the restart: its own background
-    /// gap g is at least b, the launch before it lies at or after 0, and all
-    /// gaps before that one are short: ∫_b^s λ e^(−λg) u(s − g) dg.
+    /// Returns the probability that a launch at `s` is the restart. Its own
+    /// background gap g is then at least b, the launch before it lies at or
+    /// after 0, and all gaps before that one are short, which gives
+    /// ∫_b^s λ e^(−λg) u(s − g) dg.
     fn restart_density(&self, s: f64, b: f64) -> f64 {
         if s <= b {
             return 0.0;
@@ -518,10 +534,10 @@ fn on_resume_restarts_after_long_background() {
     // Keep-alive far beyond the horizon: every existing user's process is
     // alive from before t = 0 on, so every launch is a hot start, and hot
     // starts check for updates. The first launch L1 after 0 downloads the
-    // new version (ready in the background 1 ms later); each later launch is
-    // a resume after a background gap g ~ Exp(λ), and `on_resume` restarts
-    // it iff g ≥ b, which happens with probability e^(−λb) at each resume,
-    // independently of the earlier ones. So a launch at s runs the new
+    // new version, which is ready in the background 1 ms later. Each later
+    // launch is a resume after a background gap g ~ Exp(λ), and `on_resume`
+    // restarts it iff g ≥ b. That happens with probability e^(−λb) at each
+    // resume, independently of the earlier ones. So a launch at s runs the new
     // version iff some gap between consecutive launches in [0, s] is at
     // least b. Walking back from s (the earlier launches are Poisson), the
     // probability u(s) that all those gaps are short satisfies
@@ -538,6 +554,7 @@ fn on_resume_restarts_after_long_background() {
         seed: 14,
         ..Setup::default()
     };
+
     let sim = simulate(parse(&setup.text()));
     assert_eq!(
         sim.counter_total(0, Counter::ColdStarts),
@@ -617,11 +634,13 @@ fn wechat_default_reaches_99_percent_in_24h() {
     let bins: Vec<usize> = (first..sim.bins())
         .filter(|&bin| series.values[bin].is_some())
         .collect();
+
     let z = bonferroni_z(bins.len());
     // The busiest segment launches 4 times a day at a peak profile weight
     // of 1.75 (profile mean 1): that bounds the launches per user per bin.
     let design_effect = 1.0 + 4.0 * 1.75 / 24.0 * width;
     let p = 0.99;
+
     let mut lowest = (f64::INFINITY, 0);
     for &bin in &bins {
         let counts: Vec<u64> = sim
@@ -645,6 +664,7 @@ fn wechat_default_reaches_99_percent_in_24h() {
              ({total} launches)"
         );
     }
+
     let (mut newest, mut launches) = (0, 0);
     for reps in sim.reps(0) {
         newest += reps.counter(Counter::LaunchesNewest)[first..]

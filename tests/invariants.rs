@@ -1,9 +1,9 @@
 //! Counter invariants (see `common::check_invariants`) on scenarios that use
-//! every feature at once: phased releases with a revert, a critical hotfix
-//! with a minimum required version, a rollback, incidents, new users, every
-//! policy, timeouts that continue in the background, and the Alipay error
-//! page. These runs have no closed form; the relations between counters
-//! must hold exactly in all of them.
+//! every feature at once. They have phased releases with a revert, a critical
+//! hotfix with a minimum required version, a rollback, incidents, new users,
+//! every policy, timeouts that continue in the background, and the Alipay
+//! error page. These runs have no closed form, but the relations between
+//! counters must hold exactly in all of them.
 
 mod common;
 

@@ -1,9 +1,9 @@
-//! An independent cross-check of the engine: a plain discrete-event
-//! simulation of the same model with every user's events in one global
-//! binary heap, written from the documented semantics rather than from the
-//! engine's code, and run on a scenario that has no closed form (a phased
-//! rollout, a prompt policy, download failures and sync timeouts, the
-//! periodic check, hot starts and long-unused users). The mean curves of the
+//! An independent cross-check of the engine. The reference is a plain
+//! discrete-event simulation of the same model with every user's events in
+//! one global binary heap, written from the documented semantics rather than
+//! from the engine's code. It runs a scenario that has no closed form: a
+//! phased rollout, a prompt policy, download failures and sync timeouts, the
+//! periodic check, hot starts and long-unused users. The mean curves of the
 //! two implementations must agree within their sampling error.
 //!
 //! The reference reads only the scenario text's numbers, hard-coded below in
@@ -287,6 +287,7 @@ impl<'a> Sim<'a> {
         // first segment.
         let segment = if index < model.users / 2 { 0 } else { 1 };
         let seg = &model.segments[segment];
+
         let bucket = rng.random::<f64>() * 100.0;
         let periodic = rng.random::<f64>() < model.periodic_share;
         let update_manager = rng.random::<f64>() < model.update_manager_share;
@@ -297,6 +298,7 @@ impl<'a> Sim<'a> {
         let close = open + seg.session.sample(&mut rng);
         let alive_until = close + seg.keep_alive.sample(&mut rng);
         let in_foreground = close > 0;
+
         let user = User {
             segment,
             bucket,
@@ -360,8 +362,8 @@ impl<'a> Sim<'a> {
         self.counts
     }
 
-    /// One download of the package, in milliseconds: size / bandwidth times a
-    /// log-normal factor; a failing download breaks off at a uniform point.
+    /// Draws one download of the package. It takes size / bandwidth times a
+    /// log-normal factor, and a failing download breaks off at a uniform point.
     fn download(&mut self, index: usize, timeout: Option<i64>) -> Outcome {
         let model = self.model;
         let rng = &mut self.users[index].rng;

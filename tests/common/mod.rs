@@ -90,7 +90,8 @@ pub fn bonferroni_z(tests: usize) -> f64 {
     normal.inverse_cdf(1.0 - ALPHA / (2.0 * tests.max(1) as f64))
 }
 
-/// The Student t counterpart of [`bonferroni_z`] with `df` degrees of freedom.
+/// Returns the Student t counterpart of [`bonferroni_z`] with `df` degrees
+/// of freedom.
 pub fn bonferroni_t(tests: usize, df: f64) -> f64 {
     let t = StudentsT::new(0.0, 1.0, df).expect("positive degrees of freedom");
     t.inverse_cdf(1.0 - ALPHA / (2.0 * tests.max(1) as f64))
@@ -128,10 +129,10 @@ pub fn exp_coverage_in_bin(from: f64, to: f64) -> f64 {
 /// with probability `p`, `Var(X_r / n_r) = p(1 − p) / n_r`, and the mean over
 /// the `R'` replications with launches has variance
 /// `p(1 − p) / R'² · Σ 1 / n_r`. Launches of one user in one bin are not
-/// independent: the design effect of clusters with correlation at most 1 is
+/// independent. The design effect of clusters with correlation at most 1 is
 /// at most `1 + m`, where `m` is the mean number of further launches of a
-/// user in the bin given one (for Poisson launches, the mean launches per
-/// user per bin), so the variance is multiplied by `1 + m`. The tolerance
+/// user in the bin given one. For Poisson launches `m` is the mean launches
+/// per user per bin, and the variance is multiplied by `1 + m`. The tolerance
 /// is `z · sd + 1 / Σ n_r` with `z` the Bonferroni critical value over the
 /// bins checked; the last term is a continuity correction that keeps bins
 /// with `p` at 0 or 1 from demanding exact equality of a discrete count.
@@ -235,8 +236,8 @@ pub fn assert_count(observed: u64, expected: f64, dispersion: f64, z: f64, label
     );
 }
 
-/// The relations between counters that hold in every run, whatever the
-/// scenario: they are exact, so any violation is a bookkeeping bug.
+/// Asserts the relations between counters that hold in every run, whatever
+/// the scenario. They are exact, so any violation is a bookkeeping bug.
 pub fn check_invariants(scenario: &Scenario, output: &RunOutput, result: &RunResult) {
     for (policy, reps) in scenario.policies.iter().zip(&output.bins) {
         let name = &policy.name;
