@@ -314,6 +314,9 @@ impl UserSim<'_, '_> {
                     SyncOutcome::Failed => {
                         if self.ctx.client.sync_failure == SyncFailure::Cached {
                             launched_package = Some(self.state.cached);
+                            // The cached package opens like any cold start,
+                            // so it also checks for an update in the background.
+                            self.async_check(t, queue);
                         }
                     }
                     SyncOutcome::Blocked => {}
