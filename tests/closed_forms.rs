@@ -33,7 +33,11 @@ struct Setup {
     periodic_check_share: f64,
     recently_used: &'static str,
     check_on_hot_start: bool,
+    /// Extra `[client]` keys.
+    client: &'static str,
+    bandwidth: &'static str,
     failure: f64,
+    size: &'static str,
     /// Extra `[[release]]` keys, e.g. a rollout.
     release: &'static str,
     /// The `[[policy]]` tables.
@@ -57,7 +61,10 @@ impl Default for Setup {
             periodic_check_share: 0.0,
             recently_used: "1000d",
             check_on_hot_start: false,
+            client: "",
+            bandwidth: "1000MB/s",
             failure: 0.0,
+            size: "1KB",
             release: "",
             policies: NONE_POLICY,
         }
@@ -95,18 +102,19 @@ check_latency = "0ms"
 recently_used = "{recently_used}"
 long_unused = "1000d"
 check_on_hot_start = {check_on_hot_start}
+{client}
 
 [[network]]
-name = "instant"
+name = "network"
 share = 1.0
-bandwidth = "1000MB/s"
+bandwidth = "{bandwidth}"
 failure = {failure}
 jitter = 0.0
 
 [[release]]
 version = "2.0.0"
 at = "0h"
-size = "1KB"
+size = "{size}"
 {release}
 
 {policies}
@@ -123,7 +131,10 @@ size = "1KB"
             periodic_check_share = self.periodic_check_share,
             recently_used = self.recently_used,
             check_on_hot_start = self.check_on_hot_start,
+            client = self.client,
+            bandwidth = self.bandwidth,
             failure = self.failure,
+            size = self.size,
             release = self.release,
             policies = self.policies,
         )
@@ -425,6 +436,45 @@ fn hot_starts_keep_running_version() {
         hot / launches,
         bonferroni_z(1) * sd
     );
+}
+
+#[test]
+fn timed_out_sync_downloads_in_background() {
+    // Every client checks periodically and flags its users, but every
+    // synchronous update times out: the download takes 10 s and the timeout
+    // is 5 s. The cached package then opens, and like any cold start that
+    // opens a cached package it checks for an update in the background.
+    // That download completes within the 1 min session, so the next launch
+    // runs the new version whether or not the launch was flagged: coverage
+    // is 1 − e^(−λt), as with every launch cold and no periodic check.
+    let setup = Setup {
+        session: r#""1m""#,
+        periodic_check_share: 1.0,
+        recently_used: "7d",
+        client: r#"sync_timeout = "5s""#,
+        bandwidth: "100KB/s",
+        size: "1MB",
+        seed: 15,
+        ..Setup::default()
+    };
+    let sim = simulate(parse(&setup.text()));
+
+    let sync_updates = sim.counter_total(0, Counter::SyncUpdates);
+    assert!(sync_updates > 1_000, "only {sync_updates} sync updates");
+    assert_eq!(
+        sim.counter_total(0, Counter::SyncFailures),
+        sync_updates,
+        "every synchronous update times out"
+    );
+    let lambda = rate_per_hour(&setup);
+    let expected: Vec<f64> = (0..sim.bins())
+        .map(|bin| {
+            let (a, b) = sim.bin_hours(bin);
+            exp_coverage_in_bin(lambda * a, lambda * b)
+        })
+        .collect();
+    let per_bin = setup.launches_per_day / 8.0;
+    assert_launch_coverage(&sim, 0, &expected, per_bin, "timed-out sync");
 }
 
 #[test]

@@ -412,7 +412,12 @@ impl<'a> Sim<'a> {
                             self.install(t, index);
                         }
                         Outcome::Failed(_) | Outcome::TimedOut => {
+                            // The cached package opens, and like every cold
+                            // start that opens it, checks in the background.
                             self.users[index].sync_due = true;
+                            if !self.users[index].downloading {
+                                self.push(t + model.check_latency, index, Event::CheckDone);
+                            }
                         }
                     }
                 }
