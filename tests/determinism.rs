@@ -13,8 +13,8 @@ use rollout_sim::stats::bins::Bins;
 /// The files whose bytes must repeat.
 const RESULT_FILES: [&str; 2] = ["timeseries.csv", "summary.csv"];
 
-/// Runs the built-in scenario with 3,000 users (three chunks of work, so two
-/// threads really split it) and 2 replications into `dir/name`, and returns
+/// Runs the built-in scenario with 2,100 users (three chunks of 1,024 users,
+/// so two threads really split the work) and 2 replications into `dir/name`, and returns
 /// the output folder.
 fn run_cli(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
     let out = dir.join(name);
@@ -23,7 +23,7 @@ fn run_cli(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
         .args([
             "run",
             "--users",
-            "3000",
+            "2100",
             "--replications",
             "2",
             "--lang",

@@ -485,6 +485,8 @@ impl UserSim<'_, '_> {
         }
         self.bins.add(Counter::SyncUpdates, t, 1);
         self.bins.add(Counter::DownloadsStarted, t, 1);
+        // NOTE: `sync_timeout` bounds the download alone; the check latency
+        // before it is waited for in full and not counted against the timeout.
         let outcome = self.attempt(size, Some(client.sync_timeout));
         let waited = match outcome {
             Attempt::Ok { ms } => {
