@@ -174,6 +174,10 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
     let mut outputs: Vec<(&str, Vec<u8>)> =
         vec![("timeseries.csv", timeseries), ("summary.csv", summary)];
     outputs.extend(crate::report::render_charts(&scenario, &result, lang)?);
+    outputs.push((
+        "report.html",
+        crate::report::render_report(&scenario, &result, lang)?,
+    ));
     outputs.push(("manifest.toml", manifest.to_toml().into_bytes()));
     let written = files::write_all(&out_dir, &outputs)?;
 
