@@ -9,6 +9,7 @@ pub mod output;
 pub mod report;
 pub mod scenario;
 pub mod stats;
+pub mod sweep;
 pub mod time;
 pub mod trace;
 pub mod units;

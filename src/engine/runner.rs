@@ -128,7 +128,9 @@ impl<'a> RunSetup<'a> {
         let mut traits_rng = rng::stream(self.seed, replication, index, Stream::Traits);
         let mut launch_rng = rng::stream(self.seed, replication, index, Stream::Launches);
         let arrivals = &self.arrivals[replication as usize];
-        let user = self.plan.user(replication, index, arrivals, &mut traits_rng);
+        let user = self
+            .plan
+            .user(replication, index, arrivals, &mut traits_rng);
         self.plan
             .visits(&user, index, &mut launch_rng, &mut traits_rng, visits);
         user

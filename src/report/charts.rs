@@ -8,6 +8,7 @@ use crate::output::chart::{BandSeries, HorizontalLine, LineChart, VerticalMarker
 use crate::report::series;
 use crate::scenario::{Scenario, UpdateAction};
 use crate::stats::aggregate::RunResult;
+use crate::sweep::SweepParam;
 use crate::units::format_bytes;
 
 /// Width of the charts in the report and of `coverage.svg`, in pixels.
@@ -98,7 +99,12 @@ fn per_bin(scenario: &Scenario, lang: Lang) -> String {
 
 /// A coverage measure over time, one line and band per policy, with the
 /// releases marked and a dashed 95 % line.
-pub fn coverage(result: &RunResult, scenario: &Scenario, measure: Coverage, lang: Lang) -> LineChart {
+pub fn coverage(
+    result: &RunResult,
+    scenario: &Scenario,
+    measure: Coverage,
+    lang: Lang,
+) -> LineChart {
     LineChart {
         title: match lang {
             Lang::En => format!("{} ({})", measure.name(lang), band_note(lang)),
@@ -117,7 +123,12 @@ pub fn coverage(result: &RunResult, scenario: &Scenario, measure: Coverage, lang
 }
 
 /// Each version's share of launches under one policy.
-pub fn version_shares(result: &RunResult, scenario: &Scenario, policy: usize, lang: Lang) -> LineChart {
+pub fn version_shares(
+    result: &RunResult,
+    scenario: &Scenario,
+    policy: usize,
+    lang: Lang,
+) -> LineChart {
     let name = &result.policies[policy].policy;
     LineChart {
         title: match lang {
@@ -198,7 +209,10 @@ pub fn download_rate(result: &RunResult, scenario: &Scenario, lang: Lang) -> Lin
 pub fn forced_restarts(result: &RunResult, scenario: &Scenario, lang: Lang) -> LineChart {
     LineChart {
         title: match lang {
-            Lang::En => format!("Forced restarts: interrupted sessions ({})", band_note(lang)),
+            Lang::En => format!(
+                "Forced restarts: interrupted sessions ({})",
+                band_note(lang)
+            ),
             Lang::ZhCn => format!("强制重启：被中断的会话（{}）", band_note(lang)),
         },
         x_label: hours_label(lang),
@@ -280,4 +294,44 @@ pub fn incident_launches(result: &RunResult, scenario: &Scenario, lang: Lang) ->
         markers,
         horizontal_lines: Vec::new(),
     })
+}
+
+/// A summary figure against the swept parameter, one line per policy.
+/// `values[policy][i]` belongs to `param.values[i]`.
+pub fn sweep(
+    param: &SweepParam,
+    metric: &str,
+    values: &[(String, Vec<Option<f64>>)],
+    lang: Lang,
+) -> LineChart {
+    let xs: Vec<f64> = param.values.iter().map(|value| value.x).collect();
+    let (y_axis, unit) = if metric.ends_with("bytes_per_s") {
+        (YAxis::Rate, "")
+    } else if metric.ends_with("_h") {
+        (YAxis::Count, lang.pick(" (h)", "（小时）"))
+    } else if metric.ends_with("_s") {
+        (YAxis::Count, lang.pick(" (s)", "（秒）"))
+    } else {
+        (YAxis::Count, "")
+    };
+    let x_label = if param.unit.is_empty() {
+        param.key.clone()
+    } else {
+        match lang {
+            Lang::En => format!("{} ({})", param.key, param.unit),
+            Lang::ZhCn => format!("{}（{}）", param.key, param.unit),
+        }
+    };
+    LineChart {
+        title: match lang {
+            Lang::En => format!("{metric} against {}", param.key),
+            Lang::ZhCn => format!("{metric} 随 {} 的变化", param.key),
+        },
+        x_label,
+        y_label: format!("{metric}{unit}"),
+        series: series::sweep_lines(&xs, values),
+        y_axis,
+        markers: Vec::new(),
+        horizontal_lines: Vec::new(),
+    }
 }

@@ -23,8 +23,8 @@ pub struct Section {
 /// Local wall-clock time of a simulated instant, as `2026-12-07 13:00`;
 /// `None` when the scenario's start cannot be read as a date and time.
 pub fn wall_clock(scenario: &Scenario, at: SimTime) -> Option<String> {
-    let start = NaiveDateTime::parse_from_str(&scenario.population.start_text, "%Y-%m-%dT%H:%M")
-        .ok()?;
+    let start =
+        NaiveDateTime::parse_from_str(&scenario.population.start_text, "%Y-%m-%dT%H:%M").ok()?;
     let local = start.checked_add_signed(Duration::milliseconds(at.0))?;
     Some(local.format("%Y-%m-%d %H:%M").to_string())
 }
@@ -65,11 +65,15 @@ pub fn basis(scenario: &Scenario, result: &RunResult, lang: Lang) -> String {
 fn population(scenario: &Scenario, result: &RunResult, lang: Lang) -> Section {
     let population = &scenario.population;
     let users = group_thousands(result.users as f64);
-    let start = wall_clock(scenario, SimTime::ZERO)
-        .unwrap_or_else(|| population.start_text.clone());
+    let start =
+        wall_clock(scenario, SimTime::ZERO).unwrap_or_else(|| population.start_text.clone());
     let offset = format!(
         "UTC{}{:02}:{:02}",
-        if population.utc_offset_minutes < 0 { '-' } else { '+' },
+        if population.utc_offset_minutes < 0 {
+            '-'
+        } else {
+            '+'
+        },
         population.utc_offset_minutes.abs() / 60,
         population.utc_offset_minutes.abs() % 60
     );
@@ -85,7 +89,10 @@ fn population(scenario: &Scenario, result: &RunResult, lang: Lang) -> Section {
     }];
     if let Some(trace) = &population.trace {
         items.push(match lang {
-            Lang::En => format!("Launch times are replayed from the trace {}.", trace.written),
+            Lang::En => format!(
+                "Launch times are replayed from the trace {}.",
+                trace.written
+            ),
             Lang::ZhCn => format!("启动时间取自轨迹文件 {}。", trace.written),
         });
     }
@@ -194,8 +201,14 @@ fn release_sentence(scenario: &Scenario, release: &Release, lang: Lang) -> Strin
     let size = format_bytes(release.size);
     let mut text = if release.is_rollback {
         match lang {
-            Lang::En => format!("At {at}: rollback, {} is published again as the newest version ({size}).", release.version),
-            Lang::ZhCn => format!("{at}：回退，重新发布 {} 作为最新版本（{size}）。", release.version),
+            Lang::En => format!(
+                "At {at}: rollback, {} is published again as the newest version ({size}).",
+                release.version
+            ),
+            Lang::ZhCn => format!(
+                "{at}：回退，重新发布 {} 作为最新版本（{size}）。",
+                release.version
+            ),
         }
     } else {
         match lang {
@@ -377,8 +390,16 @@ fn policies(scenario: &Scenario, lang: Lang) -> Section {
         .policies
         .iter()
         .map(|policy| match lang {
-            Lang::En => format!("{}: the app {}", policy.name, describe_action(&policy.action, lang)),
-            Lang::ZhCn => format!("{}：小程序{}", policy.name, describe_action(&policy.action, lang)),
+            Lang::En => format!(
+                "{}: the app {}",
+                policy.name,
+                describe_action(&policy.action, lang)
+            ),
+            Lang::ZhCn => format!(
+                "{}：小程序{}",
+                policy.name,
+                describe_action(&policy.action, lang)
+            ),
         })
         .collect();
     Section {
@@ -407,7 +428,10 @@ mod tests {
     fn wall_clock_adds_simulated_time() {
         let scenario = crate::scenario::builtin_default();
         let at = SimTime(26 * 3_600_000 + 30 * 60_000);
-        assert_eq!(wall_clock(&scenario, at).as_deref(), Some("2026-12-08 12:30"));
+        assert_eq!(
+            wall_clock(&scenario, at).as_deref(),
+            Some("2026-12-08 12:30")
+        );
     }
 
     #[test]

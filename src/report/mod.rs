@@ -43,7 +43,10 @@ pub fn render_charts(
     let chart = charts::coverage(result, scenario, Coverage::Launch, lang);
     let svg = render_svg(&chart, CHART_WIDTH, CHART_HEIGHT).context("cannot draw coverage.svg")?;
     let png = render_png(&chart, PNG_WIDTH, PNG_HEIGHT).context("cannot draw coverage.png")?;
-    Ok(vec![("coverage.svg", svg.into_bytes()), ("coverage.png", png)])
+    Ok(vec![
+        ("coverage.svg", svg.into_bytes()),
+        ("coverage.png", png),
+    ])
 }
 
 /// A chart in the report.
@@ -105,7 +108,11 @@ fn replications_caption(result: &RunResult, lang: Lang) -> String {
 ///
 /// # Errors
 /// Returns an error when a chart cannot be drawn or the template fails.
-pub fn render_report(scenario: &Scenario, result: &RunResult, lang: Lang) -> anyhow::Result<Vec<u8>> {
+pub fn render_report(
+    scenario: &Scenario,
+    result: &RunResult,
+    lang: Lang,
+) -> anyhow::Result<Vec<u8>> {
     let caption = replications_caption(result, lang);
 
     let mut coverage_figures = Vec::new();
@@ -121,7 +128,11 @@ pub fn render_report(scenario: &Scenario, result: &RunResult, lang: Lang) -> any
     let mut version_figures = Vec::new();
     for index in 0..result.policies.len() {
         let chart = charts::version_shares(result, scenario, index, lang);
-        version_figures.push(figure(format!("versions-{index}"), &chart, caption.clone())?);
+        version_figures.push(figure(
+            format!("versions-{index}"),
+            &chart,
+            caption.clone(),
+        )?);
     }
 
     let download_figures = vec![

@@ -69,8 +69,8 @@ fn speed_and_cost(result: &RunResult, lang: Lang) -> String {
         .filter(|&i| t95_values[i].is_some_and(|t| t <= fastest_time))
         .min_by(|&a, &b| cost[a].total_cmp(&cost[b]))
         .expect("one policy reaches 95 %");
-    let gentlest = lowest(&cost.iter().map(|&c| Some(c)).collect::<Vec<_>>())
-        .expect("at least one policy");
+    let gentlest =
+        lowest(&cost.iter().map(|&c| Some(c)).collect::<Vec<_>>()).expect("at least one policy");
     let fast = &t95[fastest];
     let gentle = &t95[gentlest];
     let fast_cost = cost[fastest];
@@ -192,7 +192,13 @@ pub fn reading(result: &RunResult, lang: Lang) -> Vec<String> {
         ),
     ];
     for (metric, wording) in &counts {
-        sentences.extend(range_sentence(result, metric, group_thousands, wording, lang));
+        sentences.extend(range_sentence(
+            result,
+            metric,
+            group_thousands,
+            wording,
+            lang,
+        ));
     }
     let peak = RangeWording {
         en: "Download peak",

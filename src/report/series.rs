@@ -86,6 +86,28 @@ pub fn peak(result: &RunResult, policy: usize, metric: &str) -> Option<(f64, f64
     best
 }
 
+/// One line per policy through the values of a sweep: `values[policy][i]`
+/// is the summary figure at `xs[i]`, `None` where it is empty (such as
+/// "not reached"). Sweep figures are means, so the lines have no band.
+pub fn sweep_lines(xs: &[f64], policies: &[(String, Vec<Option<f64>>)]) -> Vec<BandSeries> {
+    policies
+        .iter()
+        .map(|(name, values)| BandSeries {
+            label: name.clone(),
+            points: xs
+                .iter()
+                .zip(values)
+                .map(|(&x, value)| BandPoint {
+                    x,
+                    mean: value.unwrap_or(f64::NAN),
+                    low: f64::NAN,
+                    high: f64::NAN,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 /// A vertical marker at each publication (releases, hotfixes, rollbacks)
 /// and at each revert of a phased release, in hours since t = 0. Events at
 /// the same instant share one marker.

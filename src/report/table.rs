@@ -195,7 +195,15 @@ pub fn comparison_table(result: &RunResult, lang: Lang) -> ComparisonTable {
             .to_string(),
         rows: old
             .iter()
-            .map(|(metric, en, zh)| row(result, metric, lang.pick(en, zh).into(), Format::Count, lang))
+            .map(|(metric, en, zh)| {
+                row(
+                    result,
+                    metric,
+                    lang.pick(en, zh).into(),
+                    Format::Count,
+                    lang,
+                )
+            })
             .collect(),
     });
 
@@ -236,7 +244,9 @@ pub fn comparison_table(result: &RunResult, lang: Lang) -> ComparisonTable {
         rows: costs
             .iter()
             .filter(|(metric, ..)| has_metric(result, metric))
-            .map(|(metric, en, zh, format)| row(result, metric, lang.pick(en, zh).into(), *format, lang))
+            .map(|(metric, en, zh, format)| {
+                row(result, metric, lang.pick(en, zh).into(), *format, lang)
+            })
             .collect(),
     });
 
@@ -273,7 +283,13 @@ mod tests {
     #[test]
     fn lowest_time_is_best_and_unreached_is_worst() {
         let result = result_with("t95_launch_coverage_h", &[None, Some(20.5), Some(12.25)]);
-        let row = row(&result, "t95_launch_coverage_h", "x".into(), Format::Hours, Lang::En);
+        let row = row(
+            &result,
+            "t95_launch_coverage_h",
+            "x".into(),
+            Format::Hours,
+            Lang::En,
+        );
         let best: Vec<bool> = row.cells.iter().map(|cell| cell.best).collect();
         assert_eq!(best, [false, false, true]);
         assert_eq!(row.cells[0].text, "not reached");
@@ -284,16 +300,34 @@ mod tests {
 
     #[test]
     fn ties_are_all_marked() {
-        let result = result_with("forced_restarts_per_1k_users", &[Some(0.0), Some(0.0), Some(310.0)]);
-        let row = row(&result, "forced_restarts_per_1k_users", "x".into(), Format::PerThousand, Lang::En);
+        let result = result_with(
+            "forced_restarts_per_1k_users",
+            &[Some(0.0), Some(0.0), Some(310.0)],
+        );
+        let row = row(
+            &result,
+            "forced_restarts_per_1k_users",
+            "x".into(),
+            Format::PerThousand,
+            Lang::En,
+        );
         let best: Vec<bool> = row.cells.iter().map(|cell| cell.best).collect();
         assert_eq!(best, [true, true, false]);
     }
 
     #[test]
     fn equal_values_mark_nothing() {
-        let result = result_with("peak_download_bytes_per_s", &[Some(607_000.0), Some(607_000.0)]);
-        let row = row(&result, "peak_download_bytes_per_s", "x".into(), Format::Rate, Lang::En);
+        let result = result_with(
+            "peak_download_bytes_per_s",
+            &[Some(607_000.0), Some(607_000.0)],
+        );
+        let row = row(
+            &result,
+            "peak_download_bytes_per_s",
+            "x".into(),
+            Format::Rate,
+            Lang::En,
+        );
         assert!(row.cells.iter().all(|cell| !cell.best));
         assert_eq!(row.cells[0].text, "607 KB/s");
     }
