@@ -530,3 +530,165 @@ pub fn execute(args: &ExplainArgs, lang: Lang) -> Result<(), CliError> {
     print!("{}", render(&scenario, &selection, &replay, lang));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::runner;
+
+    /// One busy user, two releases, a failure-prone network and three
+    /// policies, so the timeline has sync updates, failed downloads,
+    /// prompts and restarts.
+    const ONE_USER: &str = r#"
+[run]
+horizon = "3d"
+sample_every = "1h"
+replications = 3
+seed = 7
+
+[population]
+users = 1
+baseline_version = "1.0"
+
+[[population.segment]]
+name = "busy"
+share = 1.0
+launches_per_day = 8.0
+session = { dist = "exponential", mean = "6m" }
+keep_alive = { dist = "uniform", min = "1m", max = "30m" }
+
+[[network]]
+name = "flaky"
+share = 1.0
+bandwidth = "200KB/s"
+failure = 0.3
+
+[[release]]
+version = "2.0"
+at = "2h"
+size = "1MB"
+
+[[release]]
+version = "2.1"
+at = "30h"
+size = "1MB"
+critical = true
+
+[[policy]]
+name = "none"
+on_update_ready = "none"
+
+[[policy]]
+name = "prompt"
+on_update_ready = "prompt"
+accept = 0.5
+
+[[policy]]
+name = "force"
+on_update_ready = "force"
+"#;
+
+    #[test]
+    fn replay_matches_run_counters() {
+        let scenario = scenario::parse(ONE_USER, "one-user.toml", None).expect("valid scenario");
+        let source = LaunchSource::Synthetic;
+        for seed in 1..=4 {
+            let options = RunOptions {
+                threads: 1,
+                seed: Some(seed),
+                ..RunOptions::default()
+            };
+            let output = runner::run(&scenario, &source, &options, &|_, _| {}).expect("run");
+            for replication in 0..3 {
+                for policy in 0..scenario.policies.len() {
+                    let selection = Selection {
+                        replication,
+                        user: 0,
+                        policy,
+                    };
+                    let replay = replay(&scenario, &source, &options, &selection, Lang::En)
+                        .expect("user 0 exists");
+                    let counted = &output.bins[policy][replication as usize];
+                    let case = format!("seed {seed}, replication {replication}, policy {policy}");
+
+                    let logged_launches = replay
+                        .log
+                        .iter()
+                        .filter(|event| event.kind.launched_package().is_some())
+                        .count() as u64;
+                    assert_eq!(
+                        logged_launches,
+                        counted.counter_sum(Counter::Launches),
+                        "launches, {case}"
+                    );
+                    for package in 0..scenario.versions.len() {
+                        let logged = replay
+                            .log
+                            .iter()
+                            .filter(|event| event.kind.launched_package() == Some(package))
+                            .count() as u64;
+                        let run: u64 = counted.version_launches(package).iter().sum();
+                        assert_eq!(logged, run, "launches of package {package}, {case}");
+                    }
+                    assert_eq!(&replay.bins, counted, "all counters, {case}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn timeline_shows_launches_in_order() {
+        let scenario = scenario::parse(ONE_USER, "one-user.toml", None).expect("valid scenario");
+        let selection = Selection {
+            replication: 0,
+            user: 0,
+            policy: 2,
+        };
+        let options = RunOptions::default();
+        let replay = replay(
+            &scenario,
+            &LaunchSource::Synthetic,
+            &options,
+            &selection,
+            Lang::En,
+        )
+        .expect("user 0 exists");
+        let times: Vec<SimTime> = replay.log.iter().map(|event| event.at).collect();
+        assert!(times.windows(2).all(|pair| pair[0] <= pair[1]), "{times:?}");
+        let text = render(&scenario, &selection, &replay, Lang::En);
+        let launches = replay.bins.counter_sum(Counter::Launches);
+        assert!(
+            text.contains(&format!("launches counted: {launches} (")),
+            "{text}"
+        );
+        let printed = text
+            .lines()
+            .filter(|line| line.contains("cold start: runs") || line.contains("hot start: runs"))
+            .count() as u64;
+        assert_eq!(printed, launches);
+    }
+
+    #[test]
+    fn user_out_of_range_is_invalid() {
+        let scenario = scenario::parse(ONE_USER, "one-user.toml", None).expect("valid scenario");
+        let selection = Selection {
+            replication: 0,
+            user: 1,
+            policy: 0,
+        };
+        let result = replay(
+            &scenario,
+            &LaunchSource::Synthetic,
+            &RunOptions::default(),
+            &selection,
+            Lang::En,
+        );
+        let Err(CliError::Invalid(message)) = result else {
+            panic!("user 1 of a one-user scenario must be rejected");
+        };
+        assert_eq!(
+            message,
+            "invalid value 1 for --user: replication 0 has 1 users (1 existing, then new users); use 0 to 0"
+        );
+    }
+}

@@ -30,7 +30,7 @@ fn lowest(values: &[Option<f64>]) -> Option<usize> {
     let mut best: Option<(usize, f64)> = None;
     for (index, value) in values.iter().enumerate() {
         if let Some(value) = value {
-            if best.is_none_or(|(_, low)| *value < low) {
+            if best.map_or(true, |(_, low)| *value < low) {
                 best = Some((index, *value));
             }
         }

@@ -79,7 +79,7 @@ pub fn peak(result: &RunResult, policy: usize, metric: &str) -> Option<(f64, f64
     let mut best: Option<(f64, f64)> = None;
     for (&time, value) in result.times_h.iter().zip(&series.values) {
         let Some(band) = value else { continue };
-        if band.mean > 0.0 && best.is_none_or(|(_, mean)| band.mean > mean) {
+        if band.mean > 0.0 && best.map_or(true, |(_, mean)| band.mean > mean) {
             best = Some((time, band.mean));
         }
     }
@@ -211,7 +211,7 @@ mod tests {
     fn markers_at_one_instant_merge() {
         let text = "[population]\nusers = 10\nbaseline_version = \"1.0\"\n\
             [[release]]\nversion = \"2.0\"\nat = \"1h\"\n\
-            rollout = [{ at = \"0h\", percent = 10 }]\nrevert_at = \"3h\"\n\
+            rollout = [{ at = \"0h\", percent = 10 }]\nrevert_at = \"2h\"\n\
             [[release]]\nversion = \"2.1\"\nat = \"3h\"\n";
         let scenario = crate::scenario::parse(text, "test.toml", None).expect("valid");
         let markers = release_markers(&scenario, Lang::En);
