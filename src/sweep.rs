@@ -15,7 +15,7 @@ use crate::units::{self, DURATION_UNITS, SIZE_UNITS};
 /// Most values one sweep may run.
 pub const MAX_VALUES: usize = 200;
 
-/// What a parameter's values are.
+/// Kind of values a parameter takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValueKind {
     /// A plain number, such as a probability or a share.
@@ -30,7 +30,7 @@ pub enum ValueKind {
     Rate,
 }
 
-/// Where a key lives: a plain table, or one named entry of an array of
+/// Location of a key: a plain table, or one named entry of an array of
 /// tables.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Place {
@@ -47,96 +47,96 @@ enum Place {
 /// A supported key pattern: `prefix.<name>.field` for arrays of tables,
 /// `table.field` for tables.
 struct Pattern {
-    /// The key as the list of supported keys shows it.
-    shown: &'static str,
+    /// The key as the list of supported keys prints it.
+    key_pattern: &'static str,
     kind: ValueKind,
 }
 
 /// The keys a sweep can vary, as shown to users.
 const PATTERNS: &[Pattern] = &[
     Pattern {
-        shown: "policy.<name>.accept",
+        key_pattern: "policy.<name>.accept",
         kind: ValueKind::Number,
     },
     Pattern {
-        shown: "policy.<name>.accept_critical",
+        key_pattern: "policy.<name>.accept_critical",
         kind: ValueKind::Number,
     },
     Pattern {
-        shown: "policy.<name>.min_background",
+        key_pattern: "policy.<name>.min_background",
         kind: ValueKind::Duration,
     },
     Pattern {
-        shown: "population.segment.<name>.keep_alive",
+        key_pattern: "population.segment.<name>.keep_alive",
         kind: ValueKind::Duration,
     },
     Pattern {
-        shown: "population.segment.<name>.session",
+        key_pattern: "population.segment.<name>.session",
         kind: ValueKind::Duration,
     },
     Pattern {
-        shown: "population.segment.<name>.launches_per_day",
+        key_pattern: "population.segment.<name>.launches_per_day",
         kind: ValueKind::Number,
     },
     Pattern {
-        shown: "population.users",
+        key_pattern: "population.users",
         kind: ValueKind::Integer,
     },
     Pattern {
-        shown: "population.new_users_per_day",
+        key_pattern: "population.new_users_per_day",
         kind: ValueKind::Number,
     },
     Pattern {
-        shown: "client.periodic_check_share",
+        key_pattern: "client.periodic_check_share",
         kind: ValueKind::Number,
     },
     Pattern {
-        shown: "client.update_manager_share",
+        key_pattern: "client.update_manager_share",
         kind: ValueKind::Number,
     },
     Pattern {
-        shown: "client.periodic_check_interval",
+        key_pattern: "client.periodic_check_interval",
         kind: ValueKind::Duration,
     },
     Pattern {
-        shown: "client.recently_used",
+        key_pattern: "client.recently_used",
         kind: ValueKind::Duration,
     },
     Pattern {
-        shown: "client.long_unused",
+        key_pattern: "client.long_unused",
         kind: ValueKind::Duration,
     },
     Pattern {
-        shown: "client.sync_timeout",
+        key_pattern: "client.sync_timeout",
         kind: ValueKind::Duration,
     },
     Pattern {
-        shown: "client.check_latency",
+        key_pattern: "client.check_latency",
         kind: ValueKind::Duration,
     },
     Pattern {
-        shown: "network.<name>.failure",
+        key_pattern: "network.<name>.failure",
         kind: ValueKind::Number,
     },
     Pattern {
-        shown: "network.<name>.bandwidth",
+        key_pattern: "network.<name>.bandwidth",
         kind: ValueKind::Rate,
     },
     Pattern {
-        shown: "network.<name>.jitter",
+        key_pattern: "network.<name>.jitter",
         kind: ValueKind::Number,
     },
     Pattern {
-        shown: "release.<version>.size",
+        key_pattern: "release.<version>.size",
         kind: ValueKind::Size,
     },
 ];
 
-/// The supported keys, one per line, for help and error messages.
+/// Lists the supported keys, one per line, for help and error messages.
 pub fn supported_keys() -> String {
     PATTERNS
         .iter()
-        .map(|pattern| format!("  {}", pattern.shown))
+        .map(|pattern| format!("  {}", pattern.key_pattern))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -157,7 +157,7 @@ pub struct SweepValue {
 pub struct SweepParam {
     /// The key as given, e.g. `policy.prompt.accept`.
     pub key: String,
-    /// What the values are.
+    /// Kind of the values.
     pub kind: ValueKind,
     /// The unit of the values for durations, sizes and rates (`m`, `MB`,
     /// `MB/s`); empty for numbers.
@@ -168,7 +168,7 @@ pub struct SweepParam {
     field: String,
 }
 
-/// Why a `--param` or a value of it was rejected.
+/// Error in a `--param` value or in one of the values it produces.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ParamError {
     /// Not of the form `KEY=START:END:STEP`.
@@ -181,15 +181,15 @@ pub enum ParamError {
         key: String,
         /// The text that failed.
         value: String,
-        /// What the key expects.
+        /// Kind of value the key expects.
         kind: ValueKind,
     },
-    /// Units of start, end and step that differ in kind, or a range that
-    /// is empty or too long.
+    /// A range whose step is not positive, whose end is below its start,
+    /// or that has more than [`MAX_VALUES`] values.
     BadRange {
         /// The whole `--param` value.
         spec: String,
-        /// What is wrong, in English and Chinese.
+        /// The problem, in English and Chinese.
         reason: (String, String),
     },
     /// No entry with that name in the scenario.
@@ -227,10 +227,12 @@ impl ParamError {
     pub fn render(&self, lang: Lang) -> String {
         match (self, lang) {
             (ParamError::Syntax(spec), Lang::En) => format!(
-                "invalid value '{spec}' for --param: expected KEY=START:END:STEP, e.g. policy.prompt.accept=0.1:0.9:0.1"
+                "invalid value '{spec}' for --param: expected KEY=START:END:STEP, e.g. policy.prompt.accept=0.1:0.9:0.1; supported keys:\n{}",
+                supported_keys()
             ),
             (ParamError::Syntax(spec), Lang::ZhCn) => format!(
-                "--param 的取值 '{spec}' 无效：格式应为 KEY=START:END:STEP，例如 policy.prompt.accept=0.1:0.9:0.1"
+                "--param 的取值 '{spec}' 无效：格式应为 KEY=START:END:STEP，例如 policy.prompt.accept=0.1:0.9:0.1；支持的键：\n{}",
+                supported_keys()
             ),
             (ParamError::UnknownKey(key), Lang::En) => format!(
                 "invalid key '{key}' for --param: sweeps do not support it; supported keys:\n{}",
@@ -283,7 +285,7 @@ fn resolve(key: &str) -> Result<(Place, String, ValueKind), ParamError> {
                 name: name.to_string(),
             })
     };
-    let (place, shown) = if let Some(place) = entry("policy.", &["policy"], "name") {
+    let (place, key_pattern) = if let Some(place) = entry("policy.", &["policy"], "name") {
         (place, format!("policy.<name>.{field}"))
     } else if let Some(place) = entry("population.segment.", &["population", "segment"], "name") {
         (place, format!("population.segment.<name>.{field}"))
@@ -305,13 +307,13 @@ fn resolve(key: &str) -> Result<(Place, String, ValueKind), ParamError> {
     };
     let pattern = PATTERNS
         .iter()
-        .find(|pattern| pattern.shown == shown)
+        .find(|pattern| pattern.key_pattern == key_pattern)
         .ok_or_else(unknown)?;
     Ok((place, field.to_string(), pattern.kind))
 }
 
-/// A bound or step as (value in base units, unit text, unit size in base
-/// units).
+/// Parses a bound or step into (value in base units, unit text, unit size
+/// in base units).
 fn parse_quantity(text: &str, kind: ValueKind) -> Option<(f64, String, f64)> {
     let text = text.trim();
     let number_end = text
@@ -358,6 +360,7 @@ pub fn parse_param(spec: &str) -> Result<SweepParam, ParamError> {
         return Err(syntax());
     };
     let (place, field, kind) = resolve(key)?;
+
     let quantity = |text: &str| {
         parse_quantity(text, kind).ok_or_else(|| ParamError::BadValue {
             key: key.to_string(),
@@ -368,6 +371,7 @@ pub fn parse_param(spec: &str) -> Result<SweepParam, ParamError> {
     let (start, unit, unit_size) = quantity(start)?;
     let (end, _, _) = quantity(end)?;
     let (step, _, _) = quantity(step)?;
+
     let bad_range = |en: String, zh: String| ParamError::BadRange {
         spec: spec.to_string(),
         reason: (en, zh),
@@ -384,6 +388,7 @@ pub fn parse_param(spec: &str) -> Result<SweepParam, ParamError> {
             "终点小于起点；请先写较小的值".into(),
         ));
     }
+
     // A relative slack of 1e-9 keeps an end that the steps hit exactly,
     // such as 0.9 in 0.1:0.9:0.1, despite binary rounding.
     let count = ((end - start) / step * (1.0 + 1e-9) + 1e-9).floor() as usize + 1;
@@ -393,6 +398,7 @@ pub fn parse_param(spec: &str) -> Result<SweepParam, ParamError> {
             format!("共有 {count} 个取值；请加大步长，使取值不超过 {MAX_VALUES} 个"),
         ));
     }
+
     let values = (0..count)
         .map(|index| {
             let base = start + index as f64 * step;

@@ -182,8 +182,8 @@ fn check_report(expected: &Expected) {
     assert!(limits >= 5, "{limits} assumptions");
 }
 
-/// Every table cell carries the value of summary.csv, and the marked cells
-/// hold the lowest value of their row.
+/// Checks that every table cell carries the value of summary.csv and that
+/// the marked cells contain the lowest value of their row.
 fn check_table(document: &roxmltree::Document, out: &Path, expected: &Expected) {
     let summary = read_summary(out);
     let rows: Vec<roxmltree::Node> = document
@@ -219,13 +219,13 @@ fn check_table(document: &roxmltree::Document, out: &Path, expected: &Expected) 
             let value = cell.attribute("data-value").expect("data-value");
             let key = (policy.to_string(), metric.to_string());
             assert_eq!(Some(&value.to_string()), summary.get(&key), "{key:?}");
-            let shown = text_of(*cell);
+            let displayed = text_of(*cell);
             if value.is_empty() && metric.ends_with("_h") {
-                assert_eq!(shown, expected.not_reached, "{key:?}");
+                assert_eq!(displayed, expected.not_reached, "{key:?}");
             } else if metric.ends_with("_h") {
                 let number: f64 = value.parse().unwrap();
                 assert_eq!(
-                    shown.trim_end_matches('★'),
+                    displayed.trim_end_matches('★'),
                     format!("{number:.2}"),
                     "{key:?}"
                 );
@@ -428,9 +428,11 @@ fn sweep_bad_param_in_chinese() {
         .assert()
         .code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert_eq!(
-        stderr,
-        "错误：--param 的取值 'policy.prompt.accept' 无效：格式应为 KEY=START:END:STEP，例如 policy.prompt.accept=0.1:0.9:0.1\n"
+    assert!(
+        stderr.starts_with(
+            "错误：--param 的取值 'policy.prompt.accept' 无效：格式应为 KEY=START:END:STEP，例如 policy.prompt.accept=0.1:0.9:0.1；支持的键：\n  policy.<name>.accept\n"
+        ),
+        "{stderr}"
     );
 }
 
@@ -538,5 +540,25 @@ fn explain_matches_run_for_one_user() {
             "forced_restarts_per_1k_users".to_string(),
         )];
         assert_eq!((restarts * 1000).to_string(), *per_1k, "{policy}");
+    }
+}
+
+#[test]
+fn report_same_for_any_thread_count() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let mut outputs = Vec::new();
+    for threads in ["1", "3"] {
+        let out = dir.path().join(threads);
+        rollout_sim()
+            .args(["run", SCENARIO, "--threads", threads, "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        outputs.push(out);
+    }
+    for file in ["report.html", "coverage.svg", "coverage.png"] {
+        let single = std::fs::read(outputs[0].join(file)).expect("first output");
+        let parallel = std::fs::read(outputs[1].join(file)).expect("second output");
+        assert!(single == parallel, "{file} differs between 1 and 3 threads");
     }
 }

@@ -30,7 +30,7 @@ pub(crate) struct Replay {
     pub bins: Bins,
 }
 
-/// Which user to replay.
+/// The user to replay, by replication, index and policy.
 pub(crate) struct Selection {
     /// Replication index.
     pub replication: u32,
@@ -112,7 +112,7 @@ pub(crate) fn replay(
     Ok(Replay { user, log, bins })
 }
 
-/// Hours since t = 0 and the local time, e.g. `+26.517 h  12-08 12:31:02`.
+/// Formats hours since t = 0 and the local time, e.g. `+26.517 h  12-08 12:31:02`.
 fn stamp(start: Option<NaiveDateTime>, at: SimTime) -> String {
     let hours = at.0 as f64 / MS_PER_HOUR as f64;
     let clock = start
@@ -347,7 +347,7 @@ fn describe_sync(
     }
 }
 
-/// The log in display order: a cold start sends its asynchronous check
+/// Orders the log for display. A cold start sends its asynchronous check
 /// while it opens, so the model logs the check first, but the launch reads
 /// better before it.
 fn launches_first(log: &[TimelineEvent]) -> Vec<&TimelineEvent> {

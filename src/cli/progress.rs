@@ -27,12 +27,12 @@ pub(crate) struct DelayedProgress {
 }
 
 impl DelayedProgress {
-    /// A bar for simulated users, shown only on a terminal.
+    /// Creates a bar for simulated users, shown only on a terminal.
     pub(crate) fn for_users(lang: Lang) -> DelayedProgress {
         DelayedProgress::new(std::io::stderr().is_terminal(), DELAY, lang)
     }
 
-    /// A bar that is never shown when `enabled` is false, and otherwise
+    /// Creates a bar that is never shown when `enabled` is false, and otherwise
     /// appears at the first update after `delay`.
     pub(crate) fn new(enabled: bool, delay: Duration, lang: Lang) -> DelayedProgress {
         let bar = ProgressBar::hidden();
@@ -68,7 +68,7 @@ impl DelayedProgress {
         }
     }
 
-    /// Whether the bar has been switched to standard error.
+    /// Returns whether the bar has been switched to standard error.
     #[cfg(test)]
     pub(crate) fn shown(&self) -> bool {
         self.shown.load(Ordering::Relaxed)

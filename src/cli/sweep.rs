@@ -21,7 +21,7 @@ use crate::report::charts::{self, CHART_HEIGHT, CHART_WIDTH};
 use crate::scenario::{self, Scenario};
 use crate::stats::aggregate::{aggregate, RunResult};
 use crate::stats::bins::Bins;
-use crate::sweep::{parse_param, SweepParam};
+use crate::sweep::{parse_param, ParamError, SweepParam};
 
 /// Width of `sweep.png` in pixels.
 const PNG_WIDTH: u32 = 1440;
@@ -37,7 +37,7 @@ struct SweepRow<'a> {
     value: String,
 }
 
-/// The default output folder: `out/<scenario file stem>-sweep`.
+/// Returns the default output folder: `out/<scenario file stem>-sweep`.
 fn default_out_dir(scenario: &Path) -> PathBuf {
     let stem = scenario
         .file_stem()
@@ -89,9 +89,14 @@ fn scenarios_for(param: &SweepParam, path: &Path, lang: Lang) -> Result<Vec<Scen
         .values
         .iter()
         .map(|value| {
-            let changed = param
-                .apply(&text, value)
-                .map_err(|error| CliError::Invalid(error.render(lang)))?;
+            let changed = param.apply(&text, value).map_err(|error| {
+                // A file that is not TOML gets the scenario parser's message,
+                // which names the line.
+                match (&error, scenario::parse(&text, &file, path.parent())) {
+                    (ParamError::Toml(_), Err(invalid)) => CliError::Invalid(invalid.render(lang)),
+                    _ => CliError::Invalid(error.render(lang)),
+                }
+            })?;
             scenario::parse(&changed, &file, path.parent()).map_err(|error| {
                 CliError::Invalid(match lang {
                     Lang::En => format!(
@@ -114,10 +119,10 @@ fn scenarios_for(param: &SweepParam, path: &Path, lang: Lang) -> Result<Vec<Scen
 
 fn pick_policies(
     scenario: &Scenario,
-    wanted: Option<&str>,
+    requested: Option<&str>,
     lang: Lang,
 ) -> Result<Vec<usize>, CliError> {
-    let Some(name) = wanted else {
+    let Some(name) = requested else {
         return Ok((0..scenario.policies.len()).collect());
     };
     match scenario.policies.iter().position(|p| p.name == name) {

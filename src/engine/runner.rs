@@ -52,7 +52,7 @@ pub struct RunOutput {
 /// (summed over replications) and the total to do.
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
-/// What every user of a run is simulated from: the schedule, the
+/// Inputs that every user of a run is simulated from: the schedule, the
 /// population plan and each replication's new-user arrivals. `run` and
 /// `explain` both set users up through it, so `explain` replays exactly the
 /// user that `run` simulated.
@@ -101,7 +101,7 @@ impl<'a> RunSetup<'a> {
         }
     }
 
-    /// The inputs shared by all users of the run.
+    /// Returns the inputs shared by all users of the run.
     pub fn context(&self) -> RunContext<'_> {
         RunContext {
             schedule: &self.schedule,
@@ -136,7 +136,7 @@ impl<'a> RunSetup<'a> {
         user
     }
 
-    /// The streams one policy run of user `index` draws from. Every policy
+    /// Creates the streams one policy run of user `index` draws from. Every policy
     /// starts from the same streams: common random numbers.
     pub fn policy_streams(&self, replication: u32, index: u64) -> PolicyStreams {
         PolicyStreams {

@@ -16,7 +16,7 @@ pub struct TimelineEvent {
     pub kind: TimelineKind,
 }
 
-/// How a synchronous update at a cold start ended.
+/// Outcome of a synchronous update at a cold start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SyncResult {
     /// The check found nothing newer than the cached package.
@@ -125,8 +125,8 @@ pub enum TimelineKind {
 }
 
 impl TimelineKind {
-    /// The package a counted launch ran: cold and hot starts that opened a
-    /// version, and first launches.
+    /// Returns the package a counted launch ran: cold and hot starts that
+    /// opened a version. A new user's first launch is such a cold start.
     pub fn launched_package(&self) -> Option<usize> {
         match *self {
             TimelineKind::ColdStart { package } => package,

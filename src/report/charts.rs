@@ -39,7 +39,7 @@ impl Coverage {
         Coverage::ActiveUser,
     ];
 
-    /// The metric name in `timeseries.csv`.
+    /// Returns the metric name in `timeseries.csv`.
     pub fn metric(self) -> &'static str {
         match self {
             Coverage::Launch => "launch_coverage",
@@ -49,7 +49,7 @@ impl Coverage {
         }
     }
 
-    /// The measure's name, as a chart title and table heading.
+    /// Returns the measure's name, as a chart title and table heading.
     pub fn name(self, lang: Lang) -> &'static str {
         match (self, lang) {
             (Coverage::Launch, Lang::En) => "Launch coverage",
@@ -63,7 +63,7 @@ impl Coverage {
         }
     }
 
-    /// What the measure's fraction counts, as the y axis label.
+    /// Returns what the measure's fraction counts, as the y axis label.
     pub fn y_label(self, lang: Lang) -> &'static str {
         match (self, lang) {
             (Coverage::Launch, Lang::En) => "Launches on the newest version",
@@ -78,7 +78,7 @@ impl Coverage {
     }
 }
 
-/// The x axis label shared by all time charts.
+/// Returns the x axis label shared by all time charts.
 fn hours_label(lang: Lang) -> String {
     lang.pick("Hours since t = 0", "t = 0 之后的小时数")
         .to_string()
@@ -97,8 +97,8 @@ fn per_bin(scenario: &Scenario, lang: Lang) -> String {
     }
 }
 
-/// A coverage measure over time, one line and band per policy, with the
-/// releases marked and a dashed 95 % line.
+/// Builds the chart of a coverage measure over time, one line and band per
+/// policy, with the releases marked and a dashed 95 % line.
 pub fn coverage(
     result: &RunResult,
     scenario: &Scenario,
@@ -122,7 +122,7 @@ pub fn coverage(
     }
 }
 
-/// Each version's share of launches under one policy.
+/// Builds the chart of each version's share of launches under one policy.
 pub fn version_shares(
     result: &RunResult,
     scenario: &Scenario,
@@ -270,9 +270,9 @@ pub fn prompts(result: &RunResult, scenario: &Scenario, lang: Lang) -> Option<Li
     })
 }
 
-/// Launches of a version hit by an incident while it is on, one line per
-/// policy, with the incidents' start and end marked; `None` when the
-/// scenario has no incident.
+/// Builds the chart of launches of a version hit by an incident while it is
+/// on, one line per policy, with the incidents' start and end marked.
+/// Returns `None` when the scenario has no incident.
 pub fn incident_launches(result: &RunResult, scenario: &Scenario, lang: Lang) -> Option<LineChart> {
     if scenario.incidents.is_empty() {
         return None;
@@ -296,7 +296,8 @@ pub fn incident_launches(result: &RunResult, scenario: &Scenario, lang: Lang) ->
     })
 }
 
-/// A summary figure against the swept parameter, one line per policy.
+/// Builds the chart of a summary figure against the swept parameter, one
+/// line per policy.
 /// `values[policy][i]` belongs to `param.values[i]`.
 pub fn sweep(
     param: &SweepParam,

@@ -45,7 +45,7 @@ fn percent(share: f64) -> String {
     format!("{} %", text.trim_end_matches(".0"))
 }
 
-/// How the figures were computed: users, replications, seed, horizon.
+/// Describes what the figures rest on: users, replications, seed, horizon.
 pub fn basis(scenario: &Scenario, result: &RunResult, lang: Lang) -> String {
     let users = group_thousands(result.users as f64);
     let new_per_day = scenario.population.new_users_per_day;
@@ -337,7 +337,8 @@ fn incidents(scenario: &Scenario, lang: Lang) -> Option<Section> {
     })
 }
 
-/// What a policy's app does in `onUpdateReady`, in the report language.
+/// Describes what a policy's app does in `onUpdateReady`, in the report
+/// language.
 pub fn describe_action(action: &UpdateAction, lang: Lang) -> String {
     match (action, lang) {
         (UpdateAction::None, Lang::En) => {
@@ -408,7 +409,7 @@ fn policies(scenario: &Scenario, lang: Lang) -> Section {
     }
 }
 
-/// The scenario in plain words, by section.
+/// Describes the scenario in plain words, by section.
 pub fn describe(scenario: &Scenario, result: &RunResult, lang: Lang) -> Vec<Section> {
     let mut sections = vec![
         population(scenario, result, lang),

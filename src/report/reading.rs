@@ -50,7 +50,7 @@ fn hours(value: f64, lang: Lang) -> String {
     }
 }
 
-/// The speed-against-interruptions sentence: the policy that reaches 95 %
+/// Builds the speed-against-interruptions sentence: the policy that reaches 95 %
 /// of launches soonest, against the policy that interrupts fewest sessions.
 fn speed_and_cost(result: &RunResult, lang: Lang) -> String {
     let t95 = figures(result, "t95_launch_coverage_h");
@@ -139,8 +139,8 @@ struct RangeWording {
     zh_low_high: (&'static str, &'static str),
 }
 
-/// The lowest and the highest value of a figure across policies, or the
-/// shared value when every policy shows the same.
+/// Describes the lowest and the highest value of a figure across policies,
+/// or the shared value when every policy shows the same.
 fn range_sentence(
     result: &RunResult,
     metric: &str,

@@ -9,7 +9,7 @@ use crate::scenario::Scenario;
 use crate::stats::aggregate::{PolicyResult, RunResult, Series};
 use crate::time::SimTime;
 
-/// The curve of `metric` for one policy, if the run produced it.
+/// Returns the curve of `metric` for one policy, if the run produced it.
 pub fn find_series<'a>(policy: &'a PolicyResult, metric: &str) -> Option<&'a Series> {
     policy.series.iter().find(|series| series.metric == metric)
 }
@@ -38,7 +38,7 @@ pub fn band_series(times_h: &[f64], series: &Series, label: String) -> BandSerie
     BandSeries { label, points }
 }
 
-/// One curve of `metric` per policy, labelled with the policy name, in
+/// Builds one curve of `metric` per policy, labelled with the policy name, in
 /// scenario order. A policy without that metric gets an empty curve, so
 /// every policy keeps its colour across charts.
 pub fn per_policy(result: &RunResult, metric: &str) -> Vec<BandSeries> {
@@ -71,9 +71,9 @@ pub fn version_shares(result: &RunResult, scenario: &Scenario, policy: usize) ->
         .collect()
 }
 
-/// The bin with the highest mean of `metric` under one policy, as (sample
-/// instant in hours, mean); `None` when the curve is missing or never
-/// above zero.
+/// Finds the bin with the highest mean of `metric` under one policy and
+/// returns (sample instant in hours, mean). Returns `None` when the curve
+/// is missing or never above zero.
 pub fn peak(result: &RunResult, policy: usize, metric: &str) -> Option<(f64, f64)> {
     let series = find_series(&result.policies[policy], metric)?;
     let mut best: Option<(f64, f64)> = None;
@@ -86,7 +86,7 @@ pub fn peak(result: &RunResult, policy: usize, metric: &str) -> Option<(f64, f64
     best
 }
 
-/// One line per policy through the values of a sweep: `values[policy][i]`
+/// Builds one line per policy through the values of a sweep: `values[policy][i]`
 /// is the summary figure at `xs[i]`, `None` where it is empty (such as
 /// "not reached"). Sweep figures are means, so the lines have no band.
 pub fn sweep_lines(xs: &[f64], policies: &[(String, Vec<Option<f64>>)]) -> Vec<BandSeries> {
@@ -108,7 +108,7 @@ pub fn sweep_lines(xs: &[f64], policies: &[(String, Vec<Option<f64>>)]) -> Vec<B
         .collect()
 }
 
-/// A vertical marker at each publication (releases, hotfixes, rollbacks)
+/// Builds a vertical marker at each publication (releases, hotfixes, rollbacks)
 /// and at each revert of a phased release, in hours since t = 0. Events at
 /// the same instant share one marker.
 pub fn release_markers(scenario: &Scenario, lang: Lang) -> Vec<VerticalMarker> {
@@ -137,7 +137,7 @@ pub fn release_markers(scenario: &Scenario, lang: Lang) -> Vec<VerticalMarker> {
     merge_markers(events)
 }
 
-/// A vertical marker at the start and the end of each incident.
+/// Builds a vertical marker at the start and the end of each incident.
 pub fn incident_markers(scenario: &Scenario, lang: Lang) -> Vec<VerticalMarker> {
     let horizon = SimTime::ZERO + scenario.run.horizon;
     let mut events: Vec<(SimTime, String)> = Vec::new();

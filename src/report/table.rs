@@ -7,7 +7,7 @@ use crate::report::charts::Coverage;
 use crate::stats::aggregate::{RunResult, THRESHOLDS};
 use crate::units::format_bytes;
 
-/// How a figure is shown.
+/// Display format of a figure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Format {
     /// Hours; `None` is "not reached".
@@ -65,7 +65,7 @@ pub struct ComparisonTable {
     pub groups: Vec<RowGroup>,
 }
 
-/// A policy's summary figure; `None` when it is empty or absent.
+/// Returns a policy's summary figure, or `None` when it is empty or absent.
 pub fn summary_value(result: &RunResult, policy: usize, metric: &str) -> Option<f64> {
     result.policies[policy]
         .summary
