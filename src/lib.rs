@@ -59,6 +59,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![warn(missing_docs)]
+// `ScenarioError` carries the file, key, value and bilingual problem text on
+// purpose; errors are rare, so the size of the `Err` variant does not matter.
+#![allow(clippy::result_large_err)]
 
 pub mod cli;
 pub mod engine;
@@ -68,6 +71,7 @@ pub mod output;
 pub mod report;
 pub mod scenario;
 pub mod stats;
+pub mod sweep;
 pub mod time;
 pub mod trace;
 pub mod units;

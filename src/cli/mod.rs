@@ -1,13 +1,16 @@
 //! The command-line front end: argument parsing, language selection, exit
-//! codes, and the `run` and `check` commands.
+//! codes, and the `run`, `check`, `sweep` and `explain` commands.
 //!
 //! Exit codes: 0 success, 2 invalid input (scenario, flags, trace file), 1
 //! any other failure.
 
 mod args;
 mod check;
+mod explain;
 mod help_zh;
+mod progress;
 mod run;
+mod sweep;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -92,6 +95,8 @@ pub fn run_with_args(args: Vec<OsString>) -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::execute(&args, lang),
         Command::Check(args) => check::execute(&args, lang),
+        Command::Sweep(args) => sweep::execute(&args, lang),
+        Command::Explain(args) => explain::execute(&args, lang),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

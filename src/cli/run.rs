@@ -1,13 +1,12 @@
 //! `rollout-sim run`.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::args::RunArgs;
+use crate::cli::progress::DelayedProgress;
 use crate::cli::{load_scenario, CliError};
 use crate::engine::runner::{self, RunOptions};
 use crate::i18n::Lang;
@@ -30,7 +29,7 @@ fn invalid_flag(
 }
 
 /// Checks the command-line overrides against the same limits as the file.
-fn options(args: &RunArgs, lang: Lang) -> Result<RunOptions, CliError> {
+pub(crate) fn options(args: &RunArgs, lang: Lang) -> Result<RunOptions, CliError> {
     if let Some(users) = args.users {
         if users == 0 || users > scenario::MAX_USERS {
             return Err(invalid_flag(
@@ -83,7 +82,12 @@ pub(crate) fn default_out_dir(scenario_path: Option<&Path>) -> PathBuf {
 /// Rejects an output folder holding another scenario's results unless
 /// `--force` is given, and makes sure the folder is writable before the
 /// long run starts.
-fn prepare_out_dir(dir: &Path, hash: &str, force: bool, lang: Lang) -> Result<(), CliError> {
+pub(crate) fn prepare_out_dir(
+    dir: &Path,
+    hash: &str,
+    force: bool,
+    lang: Lang,
+) -> Result<(), CliError> {
     if let Some(existing) = Manifest::read(dir) {
         if existing.scenario_sha256 != hash && !force {
             return Err(CliError::Invalid(match lang {
@@ -107,23 +111,6 @@ fn prepare_out_dir(dir: &Path, hash: &str, force: bool, lang: Lang) -> Result<()
     Ok(())
 }
 
-fn progress_bar(lang: Lang) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    let template = match lang {
-        Lang::En => "{spinner} simulating [{bar:40}] {percent:>3}% users {pos}/{len} eta {eta}",
-        Lang::ZhCn => "{spinner} 模拟中 [{bar:40}] {percent:>3}% 用户 {pos}/{len} 剩余 {eta}",
-    };
-    bar.set_style(
-        ProgressStyle::with_template(template)
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar
-}
-
 /// Reads the launch source, turning trace errors into invalid input.
 pub(crate) fn launch_source(scenario: &Scenario, lang: Lang) -> Result<LaunchSource, CliError> {
     population::load_launch_source(scenario).map_err(|error| CliError::Invalid(error.render(lang)))
@@ -142,13 +129,11 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
     let source = launch_source(&scenario, lang)?;
 
     let started = Instant::now();
-    let bar = progress_bar(lang);
-    let progress = |done: u64, total: u64| {
-        bar.set_length(total);
-        bar.set_position(done);
-    };
-    let output = runner::run(&scenario, &source, &options, &progress)?;
-    bar.finish_and_clear();
+    let bar = DelayedProgress::for_users(lang);
+    let progress = |done: u64, total: u64| bar.update(done, total);
+    let output = runner::run(&scenario, &source, &options, &progress);
+    bar.finish();
+    let output = output?;
     let result = crate::stats::aggregate::aggregate(&scenario, &output);
 
     let manifest = Manifest {
@@ -169,6 +154,10 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
     let mut outputs: Vec<(&str, Vec<u8>)> =
         vec![("timeseries.csv", timeseries), ("summary.csv", summary)];
     outputs.extend(crate::report::render_charts(&scenario, &result, lang)?);
+    outputs.push((
+        "report.html",
+        crate::report::render_report(&scenario, &result, lang)?,
+    ));
     outputs.push(("manifest.toml", manifest.to_toml().into_bytes()));
     let written = files::write_all(&out_dir, &outputs)?;
 

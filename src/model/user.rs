@@ -22,6 +22,7 @@ use crate::engine::queue::EventQueue;
 use crate::engine::rng::SimRng;
 use crate::model::launches::Visit;
 use crate::model::schedule::Schedule;
+use crate::model::timeline::{SyncResult, TimelineEvent, TimelineKind};
 use crate::scenario::dist::DurationSampler;
 use crate::scenario::profile::SyncFailure;
 use crate::scenario::{ClientConfig, Network, Policy, UpdateAction};
@@ -120,7 +121,8 @@ struct State {
     launched: bool,
 }
 
-/// Simulates one user's timeline under one policy, adding to `bins`.
+/// Simulates one user's timeline under one policy, adding to `bins`; with
+/// `log`, also appends every step to it in order.
 #[allow(clippy::too_many_arguments)]
 pub fn simulate_user(
     ctx: &RunContext,
@@ -131,6 +133,7 @@ pub fn simulate_user(
     streams: &mut PolicyStreams,
     scratch: &mut UserScratch,
     bins: &mut Bins,
+    log: Option<&mut Vec<TimelineEvent>>,
 ) {
     let mut sim = UserSim {
         ctx,
@@ -143,6 +146,7 @@ pub fn simulate_user(
         bins,
         state: initial_state(traits),
         events: 0,
+        log,
     };
     let queue = &mut scratch.queue;
     queue.reset(SimTime(i64::MIN / 2));
@@ -197,6 +201,7 @@ struct UserSim<'a, 'b> {
     bins: &'b mut Bins,
     state: State,
     events: u64,
+    log: Option<&'b mut Vec<TimelineEvent>>,
 }
 
 /// How a synchronous download attempt ended.
@@ -226,6 +231,13 @@ enum SyncOutcome {
 }
 
 impl UserSim<'_, '_> {
+    #[inline]
+    fn record(&mut self, at: SimTime, kind: TimelineKind) {
+        if let Some(log) = self.log.as_deref_mut() {
+            log.push(TimelineEvent { at, kind });
+        }
+    }
+
     fn handle(&mut self, t: SimTime, event: Event, queue: &mut EventQueue<Event>) {
         match event {
             Event::Open(index) => {
@@ -273,6 +285,8 @@ impl UserSim<'_, '_> {
         s.active_until = visit.open + SimDuration(MS_PER_DAY);
         s.active_package = s.running;
         s.launched = true;
+        let package = s.running;
+        self.record(visit.open, TimelineKind::LaunchBeforeStart { package });
     }
 
     fn alive(&self, t: SimTime) -> bool {
@@ -330,6 +344,13 @@ impl UserSim<'_, '_> {
                 self.state.running = package;
             }
         }
+        let launch = match (hot, launched_package) {
+            (true, Some(package)) => TimelineKind::HotStart { package },
+            _ => TimelineKind::ColdStart {
+                package: launched_package,
+            },
+        };
+        self.record(t, launch);
         match launched_package {
             Some(package) => self.count_launch(t, package),
             None => {
@@ -419,6 +440,7 @@ impl UserSim<'_, '_> {
         self.bins
             .add(Counter::BytesDownloaded, t, release.size as u64);
         let (package, critical) = (release.package, release.critical);
+        self.record(t, TimelineKind::FirstInstall { package });
         self.state.installed_since = t;
         self.set_installed(t, package, critical);
     }
@@ -481,6 +503,13 @@ impl UserSim<'_, '_> {
         let (package, size, critical) = (release.package, release.size, release.critical);
         if package == self.state.cached {
             self.state.sync_pending = false;
+            let kind = TimelineKind::SyncUpdate {
+                package,
+                result: SyncResult::UpToDate,
+                waited: SimDuration(latency),
+                attempts: 0,
+            };
+            self.record(t, kind);
             return SyncOutcome::UpToDate;
         }
         self.bins.add(Counter::SyncUpdates, t, 1);
@@ -537,6 +566,18 @@ impl UserSim<'_, '_> {
         };
         self.bins.add(Counter::SyncDelayMs, t, waited as u64);
         self.bins.sync_delays.record(waited as u64);
+        let result = match outcome {
+            Attempt::Ok { .. } => SyncResult::Updated,
+            Attempt::Failed { .. } => SyncResult::Failed,
+            Attempt::TimedOut { .. } => SyncResult::TimedOut,
+        };
+        let kind = TimelineKind::SyncUpdate {
+            package,
+            result,
+            waited: SimDuration(waited),
+            attempts: 1,
+        };
+        self.record(t, kind);
         if matches!(outcome, Attempt::Ok { .. }) {
             SyncOutcome::Updated
         } else {
@@ -556,7 +597,9 @@ impl UserSim<'_, '_> {
         self.bins.add(Counter::Checks, t, 1);
         self.bins.add(Counter::SyncUpdates, t, 1);
         let mut ok = false;
+        let mut attempts = 0;
         for _ in 0..self.ctx.client.minimum_required_attempts {
+            attempts += 1;
             self.bins.add(Counter::DownloadsStarted, t, 1);
             match self.attempt(size, None) {
                 Attempt::Ok { ms } => {
@@ -584,6 +627,17 @@ impl UserSim<'_, '_> {
         }
         self.bins.add(Counter::SyncDelayMs, t, waited as u64);
         self.bins.sync_delays.record(waited as u64);
+        let kind = TimelineKind::SyncUpdate {
+            package,
+            result: if ok {
+                SyncResult::Updated
+            } else {
+                SyncResult::Blocked
+            },
+            waited: SimDuration(waited),
+            attempts,
+        };
+        self.record(t, kind);
         ok
     }
 
@@ -595,6 +649,7 @@ impl UserSim<'_, '_> {
         }
         self.state.last_async_check = t;
         self.bins.add(Counter::Checks, t, 1);
+        self.record(t, TimelineKind::CheckStarted);
         let latency = self.ctx.check_latency.sample_ms(&mut self.streams.checks);
         queue.schedule(t + SimDuration(latency), Event::CheckDone);
     }
@@ -603,10 +658,14 @@ impl UserSim<'_, '_> {
         let schedule = self.ctx.schedule;
         let publication = schedule.target(self.traits.bucket, t);
         let release = &schedule.releases()[publication];
+        let offered = (release.package != self.state.cached).then_some(release.package);
+        self.record(t, TimelineKind::CheckDone { offered });
         if release.package == self.state.cached || self.state.downloading {
             return;
         }
         let size = release.size;
+        let package = release.package;
+        self.record(t, TimelineKind::DownloadStarted { package });
         self.bins.add(Counter::DownloadsStarted, t, 1);
         self.state.downloading = true;
         self.state.download_generation += 1;
@@ -639,6 +698,8 @@ impl UserSim<'_, '_> {
         }
         self.state.downloading = false;
         self.bins.add(Counter::BytesDownloaded, t, bytes);
+        let package = self.ctx.schedule.releases()[publication].package;
+        self.record(t, TimelineKind::DownloadFinished { package, ok, bytes });
         if !ok {
             self.bins.add(Counter::DownloadsFailed, t, 1);
             return;
@@ -666,6 +727,14 @@ impl UserSim<'_, '_> {
             return;
         }
         let at_resume = background.is_some();
+        let package = self.state.cached;
+        self.record(
+            t,
+            TimelineKind::UpdateReady {
+                package,
+                deferred: at_resume,
+            },
+        );
         match self.action {
             UpdateAction::None => {}
             UpdateAction::Force => self.restart(t, at_resume),
@@ -685,6 +754,7 @@ impl UserSim<'_, '_> {
                 };
                 self.bins.add(Counter::PromptsShown, t, 1);
                 let draw: f64 = self.streams.prompts.random();
+                self.record(t, TimelineKind::PromptAnswered { accepted: draw < p });
                 if draw < p {
                     self.bins.add(Counter::PromptsAccepted, t, 1);
                     self.restart(t, at_resume);
@@ -705,6 +775,8 @@ impl UserSim<'_, '_> {
         if self.state.cached == self.state.running {
             return;
         }
+        let package = self.state.cached;
+        self.record(t, TimelineKind::Restart { package, at_resume });
         if at_resume {
             self.bins.add(Counter::ResumeRestarts, t, 1);
         } else {
@@ -728,6 +800,8 @@ impl UserSim<'_, '_> {
         self.state.foreground = false;
         self.state.last_close = t;
         self.state.alive_until = visit.alive_until.max(t);
+        let alive_until = self.state.alive_until;
+        self.record(t, TimelineKind::Close { alive_until });
     }
 
     fn account_foreground(&mut self, from: SimTime, until: SimTime, package: usize) {
@@ -765,9 +839,11 @@ impl UserSim<'_, '_> {
         }
         self.bins.add(Counter::Checks, t, 1);
         let publication = self.ctx.schedule.target(self.traits.bucket, t);
-        if self.ctx.schedule.releases()[publication].package != self.state.cached {
+        let found = self.ctx.schedule.releases()[publication].package != self.state.cached;
+        if found {
             self.state.sync_pending = true;
         }
+        self.record(t, TimelineKind::PeriodicCheck { found });
     }
 
     fn finish(&mut self) {
