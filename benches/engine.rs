@@ -180,6 +180,7 @@ fn bench_simulate_user(c: &mut Criterion) {
                             &mut streams,
                             &mut scratch,
                             bins,
+                            None,
                         );
                     }
                 },

@@ -49,6 +49,37 @@ const MERGE: &[(&str, &str)] = &[
 
 const CHECK: &[(&str, &str)] = &[("scenario", "场景文件（TOML）；省略时检查内置默认场景")];
 
+const SWEEP: &[(&str, &str)] = &[
+    ("scenario", "场景文件（TOML）"),
+    (
+        "param",
+        "要扫描的参数及范围，格式为 KEY=START:END:STEP，例如 policy.prompt.accept=0.1:0.9:0.1 或 population.segment.daily.keep_alive=5m:60m:5m",
+    ),
+    ("metric", "要收集并绘图的汇总指标，名称同 summary.csv"),
+    ("policy", "只看该策略（默认：场景中的所有策略）"),
+    ("out", "输出目录（默认：out/<场景文件名>-sweep）"),
+    ("seed", "主随机种子；覆盖 run.seed。每个取值使用同一种子"),
+    ("replications", "每个取值的蒙特卡洛重复次数；覆盖 run.replications"),
+    ("users", "存量用户数；覆盖 population.users"),
+    ("threads", "工作线程数（默认每核一个）；结果与线程数无关"),
+];
+
+const EXPLAIN: &[(&str, &str)] = &[
+    ("scenario", "场景文件（TOML）；省略时使用内置默认场景"),
+    (
+        "user",
+        "用户编号：存量用户为 0 到 users - 1，其后按到达顺序为新用户",
+    ),
+    ("policy", "要重放的策略（默认：场景中的第一个策略）"),
+    ("replication", "重复编号，从 0 开始（默认：0）"),
+    ("seed", "主随机种子；覆盖 run.seed，与 run 相同"),
+    (
+        "replications",
+        "重复次数；覆盖 run.replications，与 run 相同",
+    ),
+    ("users", "存量用户数；覆盖 population.users，与 run 相同"),
+];
+
 /// Per subcommand: its name, its Chinese summary and its arguments' help.
 /// Help texts of one command's arguments: (argument id, Chinese help).
 type ArgTexts = &'static [(&'static str, &'static str)];
@@ -65,6 +96,16 @@ const SUBCOMMANDS: &[(&str, &str, ArgTexts)] = &[
         "merge",
         "汇总 `run --shard` 输出的计数，写出整次运行的文件",
         MERGE,
+    ),
+    (
+        "sweep",
+        "在一个参数的多个取值上运行场景，写出 sweep.csv 和图表",
+        SWEEP,
+    ),
+    (
+        "explain",
+        "打印一个模拟用户在某一策略下的完整时间线",
+        EXPLAIN,
     ),
 ];
 
@@ -144,7 +185,7 @@ mod tests {
         command.build();
         let root = command.render_help().to_string();
         assert!(root.contains("子命令"), "{root}");
-        for name in ["run", "check", "bench", "merge"] {
+        for name in ["run", "check", "sweep", "explain", "bench", "merge"] {
             let mut sub = command
                 .find_subcommand_mut(name)
                 .expect("subcommand")

@@ -1,5 +1,5 @@
 //! The command-line front end: argument parsing, language selection, exit
-//! codes, and the `run` and `check` commands.
+//! codes, and the `run`, `check`, `sweep` and `explain` commands.
 //!
 //! Exit codes: 0 success, 2 invalid input (scenario, flags, trace file), 1
 //! any other failure.
@@ -7,9 +7,12 @@
 mod args;
 mod bench;
 mod check;
+mod explain;
 mod help_zh;
 mod merge;
+mod progress;
 mod run;
+mod sweep;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -96,6 +99,8 @@ pub fn run_with_args(args: Vec<OsString>) -> ExitCode {
         Command::Check(args) => check::execute(&args, lang),
         Command::Bench(args) => bench::execute(&args, lang),
         Command::Merge(args) => merge::execute(&args, lang),
+        Command::Sweep(args) => sweep::execute(&args, lang),
+        Command::Explain(args) => explain::execute(&args, lang),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,13 +1,12 @@
 //! `rollout-sim run`.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::args::RunArgs;
+use crate::cli::progress::DelayedProgress;
 use crate::cli::{load_scenario, CliError};
 use crate::engine::runner::{self, RunOptions};
 use crate::i18n::Lang;
@@ -31,7 +30,7 @@ pub(crate) fn invalid_flag(
 }
 
 /// Checks the command-line overrides against the same limits as the file.
-fn options(args: &RunArgs, lang: Lang) -> Result<RunOptions, CliError> {
+pub(crate) fn options(args: &RunArgs, lang: Lang) -> Result<RunOptions, CliError> {
     if let Some(users) = args.users {
         if users == 0 || users > scenario::MAX_USERS {
             return Err(invalid_flag(
@@ -134,23 +133,6 @@ pub(crate) fn prepare_out_dir(
     Ok(())
 }
 
-fn progress_bar(lang: Lang) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    let template = match lang {
-        Lang::En => "{spinner} simulating [{bar:40}] {percent:>3}% users {pos}/{len} eta {eta}",
-        Lang::ZhCn => "{spinner} 模拟中 [{bar:40}] {percent:>3}% 用户 {pos}/{len} 剩余 {eta}",
-    };
-    bar.set_style(
-        ProgressStyle::with_template(template)
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar
-}
-
 /// Reads the launch source, turning trace errors into invalid input.
 pub(crate) fn launch_source(scenario: &Scenario, lang: Lang) -> Result<LaunchSource, CliError> {
     population::load_launch_source(scenario).map_err(|error| CliError::Invalid(error.render(lang)))
@@ -169,13 +151,11 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
     let source = launch_source(&scenario, lang)?;
 
     let started = Instant::now();
-    let bar = progress_bar(lang);
-    let progress = |done: u64, total: u64| {
-        bar.set_length(total);
-        bar.set_position(done);
-    };
-    let output = runner::run(&scenario, &source, &options, &progress)?;
-    bar.finish_and_clear();
+    let bar = DelayedProgress::for_users(lang);
+    let progress = |done: u64, total: u64| bar.update(done, total);
+    let output = runner::run(&scenario, &source, &options, &progress);
+    bar.finish();
+    let output = output?;
     let name = args.scenario.as_ref().map_or_else(
         || scenario::DEFAULT_SCENARIO_NAME.to_string(),
         |p| p.display().to_string(),
@@ -276,6 +256,10 @@ pub(crate) fn write_results(
     let mut outputs: Vec<(&str, Vec<u8>)> =
         vec![("timeseries.csv", timeseries), ("summary.csv", summary)];
     outputs.extend(crate::report::render_charts(scenario, &result, lang)?);
+    outputs.push((
+        "report.html",
+        crate::report::render_report(scenario, &result, lang)?,
+    ));
     outputs.push(("manifest.toml", manifest.to_toml().into_bytes()));
     let written = files::write_all(out_dir, &outputs)?;
 

@@ -26,9 +26,9 @@ use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
 use crate::engine::rng::{ReplicationSeeds, Stream};
-use crate::engine::runner::{Progress, RunOptions};
+use crate::engine::runner::{Progress, RunOptions, RunSetup};
 use crate::model::launches::Visit;
-use crate::model::population::{LaunchSource, PopulationPlan};
+use crate::model::population::LaunchSource;
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 
@@ -71,30 +71,20 @@ pub fn draw_only(
     options: &RunOptions,
     progress: Progress,
 ) -> anyhow::Result<FloorOutput> {
-    let users = options.users.unwrap_or(match source {
-        LaunchSource::Trace(trace) if scenario.population.users == 0 => trace.pairs.len() as u64,
-        _ => scenario.population.users,
-    });
-    let replications = options.replications.unwrap_or(scenario.run.replications);
-    let seed = options.seed.unwrap_or(scenario.run.seed);
+    let setup = RunSetup::new(scenario, source, options);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
         .build()?;
-    let plan = PopulationPlan::new(scenario, users, seed, source);
     let check_latency = scenario.client.check_latency.sampler();
     let horizon = SimTime::ZERO + scenario.run.horizon;
     let policies = scenario.policies.len();
-    let arrivals: Vec<Vec<SimTime>> = (0..replications)
-        .map(|r| plan.new_user_arrivals(r))
-        .collect();
-    let total_work: u64 = arrivals.iter().map(|a| users + a.len() as u64).sum();
+    let total_work: u64 = (0..setup.replications).map(|r| setup.population(r)).sum();
     let done = AtomicU64::new(0);
 
     let mut total = FloorOutput::default();
-    for replication in 0..replications {
-        let arrivals = &arrivals[replication as usize];
-        let population = users + arrivals.len() as u64;
-        let replication_seeds = ReplicationSeeds::new(seed, replication);
+    for replication in 0..setup.replications {
+        let population = setup.population(replication);
+        let replication_seeds = ReplicationSeeds::new(setup.seed, replication);
         let chunks = population.div_ceil(CHUNK);
         let result = pool.install(|| {
             (0..chunks)
@@ -106,16 +96,8 @@ pub fn draw_only(
                         let end = (start + CHUNK).min(population);
                         for index in start..end {
                             let seeds = replication_seeds.user(index);
-                            let mut traits_rng = seeds.stream(Stream::Traits);
-                            let mut launch_rng = seeds.stream(Stream::Launches);
-                            let user = plan.user(replication, index, arrivals, &mut traits_rng);
-                            plan.visits(
-                                &user,
-                                index,
-                                &mut launch_rng,
-                                &mut traits_rng,
-                                &mut visits,
-                            );
+                            let user =
+                                setup.prepare_seeded_user(replication, index, seeds, &mut visits);
                             out.visits += visits.len() as u64;
                             let network_rng = seeds.stream(Stream::Network);
                             let checks_rng = seeds.stream(Stream::Checks);

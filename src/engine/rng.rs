@@ -41,6 +41,7 @@ pub fn mix64(mut z: u64) -> u64 {
 /// Derives the seed of one stream from the master seed, the replication,
 /// the user index and the purpose.
 #[inline]
+#[allow(clippy::unusual_byte_groupings)] // "5EED 0F F1CE" reads as a word
 pub fn stream_seed(master: u64, replication: u32, user: u64, stream: Stream) -> u64 {
     ReplicationSeeds::new(master, replication)
         .user(user)

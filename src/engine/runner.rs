@@ -7,11 +7,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::engine::rng::{ReplicationSeeds, Stream};
+use crate::engine::rng::{ReplicationSeeds, Stream, UserSeeds};
 use crate::model::launches::Visit;
-use crate::model::population::{LaunchSource, PopulationPlan};
+use crate::model::population::{LaunchSource, PlannedUser, PopulationPlan};
 use crate::model::schedule::Schedule;
 use crate::model::user::{simulate_user, PolicyStreams, RunContext, UserScratch};
+use crate::scenario::dist::DurationSampler;
 use crate::scenario::Scenario;
 use crate::stats::bins::Bins;
 use crate::time::SimTime;
@@ -51,6 +52,115 @@ pub struct RunOutput {
 /// (summed over replications) and the total to do.
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
+/// Inputs that every user of a run is simulated from: the schedule, the
+/// population plan and each replication's new-user arrivals. `run` and
+/// `explain` both set users up through it, so `explain` replays exactly the
+/// user that `run` simulated.
+pub struct RunSetup<'a> {
+    scenario: &'a Scenario,
+    /// Existing users per replication.
+    pub users: u64,
+    /// Replications.
+    pub replications: u32,
+    /// Master seed.
+    pub seed: u64,
+    schedule: Schedule,
+    plan: PopulationPlan<'a>,
+    check_latency: DurationSampler,
+    arrivals: Vec<Vec<SimTime>>,
+}
+
+impl<'a> RunSetup<'a> {
+    /// Applies the overrides of `options` and prepares the population.
+    pub fn new(
+        scenario: &'a Scenario,
+        source: &'a LaunchSource,
+        options: &RunOptions,
+    ) -> RunSetup<'a> {
+        let users = options.users.unwrap_or(match source {
+            LaunchSource::Trace(trace) if scenario.population.users == 0 => {
+                trace.pairs.len() as u64
+            }
+            _ => scenario.population.users,
+        });
+        let replications = options.replications.unwrap_or(scenario.run.replications);
+        let seed = options.seed.unwrap_or(scenario.run.seed);
+        let plan = PopulationPlan::new(scenario, users, seed, source);
+        let arrivals = (0..replications)
+            .map(|r| plan.new_user_arrivals(r))
+            .collect();
+        RunSetup {
+            scenario,
+            users,
+            replications,
+            seed,
+            schedule: Schedule::new(scenario),
+            plan,
+            check_latency: scenario.client.check_latency.sampler(),
+            arrivals,
+        }
+    }
+
+    /// Returns the inputs shared by all users of the run.
+    pub fn context(&self) -> RunContext<'_> {
+        RunContext {
+            schedule: &self.schedule,
+            client: &self.scenario.client,
+            check_latency: &self.check_latency,
+            horizon: SimTime::ZERO + self.scenario.run.horizon,
+        }
+    }
+
+    /// Users of one replication: existing users, then new users in order of
+    /// arrival.
+    pub fn population(&self, replication: u32) -> u64 {
+        self.users + self.arrivals[replication as usize].len() as u64
+    }
+
+    /// Creates user `index` of `replication` from its own streams and draws
+    /// its visits into `visits`.
+    pub fn prepare_user(
+        &self,
+        replication: u32,
+        index: u64,
+        visits: &mut Vec<Visit>,
+    ) -> PlannedUser {
+        let seeds = ReplicationSeeds::new(self.seed, replication).user(index);
+        self.prepare_seeded_user(replication, index, seeds, visits)
+    }
+
+    /// [`RunSetup::prepare_user`] with the user's stream seeds already
+    /// derived, as the runner does once per user.
+    pub fn prepare_seeded_user(
+        &self,
+        replication: u32,
+        index: u64,
+        seeds: UserSeeds,
+        visits: &mut Vec<Visit>,
+    ) -> PlannedUser {
+        let mut traits_rng = seeds.stream(Stream::Traits);
+        let mut launch_rng = seeds.stream(Stream::Launches);
+        let arrivals = &self.arrivals[replication as usize];
+        let user = self
+            .plan
+            .user(replication, index, arrivals, &mut traits_rng);
+        self.plan
+            .visits(&user, index, &mut launch_rng, &mut traits_rng, visits);
+        user
+    }
+
+    /// Creates the streams one policy run of user `index` draws from. Every policy
+    /// starts from the same streams: common random numbers.
+    pub fn policy_streams(&self, replication: u32, index: u64) -> PolicyStreams {
+        let seeds = ReplicationSeeds::new(self.seed, replication).user(index);
+        PolicyStreams {
+            network: seeds.stream(Stream::Network),
+            checks: seeds.stream(Stream::Checks),
+            prompts: seeds.stream(Stream::Prompts),
+        }
+    }
+}
+
 /// Runs every policy of a scenario over all replications.
 ///
 /// # Errors
@@ -61,40 +171,24 @@ pub fn run(
     options: &RunOptions,
     progress: Progress,
 ) -> anyhow::Result<RunOutput> {
-    let users = options.users.unwrap_or(match source {
-        LaunchSource::Trace(trace) if scenario.population.users == 0 => trace.pairs.len() as u64,
-        _ => scenario.population.users,
-    });
-    let replications = options.replications.unwrap_or(scenario.run.replications);
-    let seed = options.seed.unwrap_or(scenario.run.seed);
+    let setup = RunSetup::new(scenario, source, options);
+    let (users, replications, seed) = (setup.users, setup.replications, setup.seed);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
         .build()?;
-    let schedule = Schedule::new(scenario);
-    let plan = PopulationPlan::new(scenario, users, seed, source);
-    let check_latency = scenario.client.check_latency.sampler();
-    let ctx = RunContext {
-        schedule: &schedule,
-        client: &scenario.client,
-        check_latency: &check_latency,
-        horizon: SimTime::ZERO + scenario.run.horizon,
-    };
+    let ctx = setup.context();
     let bins = scenario.run.bins();
     let width = scenario.run.sample_every.0;
     let versions = scenario.versions.len();
     let policies = scenario.policies.len();
     let empty = || vec![Bins::new(bins, width, versions); policies];
 
-    let arrivals: Vec<Vec<SimTime>> = (0..replications)
-        .map(|r| plan.new_user_arrivals(r))
-        .collect();
-    let total_work: u64 = arrivals.iter().map(|a| users + a.len() as u64).sum();
+    let total_work: u64 = (0..replications).map(|r| setup.population(r)).sum();
     let done = AtomicU64::new(0);
 
     let mut by_replication: Vec<Vec<Bins>> = Vec::with_capacity(replications as usize);
     for replication in 0..replications {
-        let arrivals = &arrivals[replication as usize];
-        let population = users + arrivals.len() as u64;
+        let population = setup.population(replication);
         let (first, last) = match options.shard {
             Some((k, n)) => (population * k / n, population * (k + 1) / n),
             None => (0, population),
@@ -111,16 +205,8 @@ pub fn run(
                         let end = (start + CHUNK).min(last);
                         for index in start..end {
                             let seeds = replication_seeds.user(index);
-                            let mut traits_rng = seeds.stream(Stream::Traits);
-                            let mut launch_rng = seeds.stream(Stream::Launches);
-                            let user = plan.user(replication, index, arrivals, &mut traits_rng);
-                            plan.visits(
-                                &user,
-                                index,
-                                &mut launch_rng,
-                                &mut traits_rng,
-                                &mut visits,
-                            );
+                            let user =
+                                setup.prepare_seeded_user(replication, index, seeds, &mut visits);
                             let network = &scenario.networks[user.network];
                             // Every policy starts from the same three streams
                             // (common random numbers), so they are seeded once
@@ -143,6 +229,7 @@ pub fn run(
                                     &mut streams,
                                     &mut scratch,
                                     bins,
+                                    None,
                                 );
                             }
                         }

@@ -4,4 +4,5 @@
 pub mod launches;
 pub mod population;
 pub mod schedule;
+pub mod timeline;
 pub mod user;

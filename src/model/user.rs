@@ -22,6 +22,7 @@ use crate::engine::queue::EventQueue;
 use crate::engine::rng::SimRng;
 use crate::model::launches::Visit;
 use crate::model::schedule::Schedule;
+use crate::model::timeline::{SyncResult, TimelineEvent, TimelineKind};
 use crate::scenario::dist::DurationSampler;
 use crate::scenario::profile::SyncFailure;
 use crate::scenario::{ClientConfig, Network, Policy, UpdateAction};
@@ -124,7 +125,8 @@ struct State {
     launched: bool,
 }
 
-/// Simulates one user's timeline under one policy, adding to `bins`.
+/// Simulates one user's timeline under one policy, adding to `bins`; with
+/// `log`, also appends every step to it in order.
 #[allow(clippy::too_many_arguments)]
 pub fn simulate_user(
     ctx: &RunContext,
@@ -135,6 +137,7 @@ pub fn simulate_user(
     streams: &mut PolicyStreams,
     scratch: &mut UserScratch,
     bins: &mut Bins,
+    log: Option<&mut Vec<TimelineEvent>>,
 ) {
     let mut sim = UserSim {
         ctx,
@@ -147,6 +150,7 @@ pub fn simulate_user(
         bins,
         state: initial_state(traits),
         events: 0,
+        log,
     };
     let queue = &mut scratch.queue;
     queue.reset(SimTime(i64::MIN / 2));
@@ -201,6 +205,7 @@ struct UserSim<'a, 'b> {
     bins: &'b mut Bins,
     state: State,
     events: u64,
+    log: Option<&'b mut Vec<TimelineEvent>>,
 }
 
 /// How a synchronous download attempt ended.
@@ -230,6 +235,13 @@ enum SyncOutcome {
 }
 
 impl UserSim<'_, '_> {
+    #[inline]
+    fn record(&mut self, at: SimTime, kind: TimelineKind) {
+        if let Some(log) = self.log.as_deref_mut() {
+            log.push(TimelineEvent { at, kind });
+        }
+    }
+
     fn handle(&mut self, t: SimTime, event: Event, queue: &mut EventQueue<Event>) {
         match event {
             Event::Open(index) => {
@@ -277,6 +289,8 @@ impl UserSim<'_, '_> {
         s.active_until = visit.open + SimDuration(MS_PER_DAY);
         s.active_package = s.running;
         s.launched = true;
+        let package = s.running;
+        self.record(visit.open, TimelineKind::LaunchBeforeStart { package });
     }
 
     fn alive(&self, t: SimTime) -> bool {
@@ -318,6 +332,9 @@ impl UserSim<'_, '_> {
                     SyncOutcome::Failed => {
                         if self.ctx.client.sync_failure == SyncFailure::Cached {
                             launched_package = Some(self.state.cached);
+                            // The cached package opens like any cold start,
+                            // so it also checks for an update in the background.
+                            self.async_check(t, queue);
                         }
                     }
                     SyncOutcome::Blocked => {}
@@ -331,6 +348,13 @@ impl UserSim<'_, '_> {
                 self.state.running = package;
             }
         }
+        let launch = match (hot, launched_package) {
+            (true, Some(package)) => TimelineKind::HotStart { package },
+            _ => TimelineKind::ColdStart {
+                package: launched_package,
+            },
+        };
+        self.record(t, launch);
         match launched_package {
             Some(package) => self.count_launch(t, package),
             None => {
@@ -420,6 +444,7 @@ impl UserSim<'_, '_> {
         self.bins
             .add(Counter::BytesDownloaded, t, release.size as u64);
         let (package, critical) = (release.package, release.critical);
+        self.record(t, TimelineKind::FirstInstall { package });
         self.state.installed_since = t;
         self.set_installed(t, package, critical);
     }
@@ -482,10 +507,19 @@ impl UserSim<'_, '_> {
         let (package, size, critical) = (release.package, release.size, release.critical);
         if package == self.state.cached {
             self.state.sync_pending = false;
+            let kind = TimelineKind::SyncUpdate {
+                package,
+                result: SyncResult::UpToDate,
+                waited: SimDuration(latency),
+                attempts: 0,
+            };
+            self.record(t, kind);
             return SyncOutcome::UpToDate;
         }
         self.bins.add(Counter::SyncUpdates, t, 1);
         self.bins.add(Counter::DownloadsStarted, t, 1);
+        // NOTE: `sync_timeout` bounds the download alone; the check latency
+        // before it is waited for in full and not counted against the timeout.
         let outcome = self.attempt(size, Some(client.sync_timeout));
         let waited = match outcome {
             Attempt::Ok { ms } => {
@@ -536,6 +570,18 @@ impl UserSim<'_, '_> {
         };
         self.bins.add(Counter::SyncDelayMs, t, waited as u64);
         self.bins.sync_delays.record(waited as u64);
+        let result = match outcome {
+            Attempt::Ok { .. } => SyncResult::Updated,
+            Attempt::Failed { .. } => SyncResult::Failed,
+            Attempt::TimedOut { .. } => SyncResult::TimedOut,
+        };
+        let kind = TimelineKind::SyncUpdate {
+            package,
+            result,
+            waited: SimDuration(waited),
+            attempts: 1,
+        };
+        self.record(t, kind);
         if matches!(outcome, Attempt::Ok { .. }) {
             SyncOutcome::Updated
         } else {
@@ -555,7 +601,9 @@ impl UserSim<'_, '_> {
         self.bins.add(Counter::Checks, t, 1);
         self.bins.add(Counter::SyncUpdates, t, 1);
         let mut ok = false;
+        let mut attempts = 0;
         for _ in 0..self.ctx.client.minimum_required_attempts {
+            attempts += 1;
             self.bins.add(Counter::DownloadsStarted, t, 1);
             match self.attempt(size, None) {
                 Attempt::Ok { ms } => {
@@ -583,6 +631,17 @@ impl UserSim<'_, '_> {
         }
         self.bins.add(Counter::SyncDelayMs, t, waited as u64);
         self.bins.sync_delays.record(waited as u64);
+        let kind = TimelineKind::SyncUpdate {
+            package,
+            result: if ok {
+                SyncResult::Updated
+            } else {
+                SyncResult::Blocked
+            },
+            waited: SimDuration(waited),
+            attempts,
+        };
+        self.record(t, kind);
         ok
     }
 
@@ -594,6 +653,7 @@ impl UserSim<'_, '_> {
         }
         self.state.last_async_check = t;
         self.bins.add(Counter::Checks, t, 1);
+        self.record(t, TimelineKind::CheckStarted);
         let latency = self.ctx.check_latency.sample_ms(&mut self.streams.checks);
         queue.schedule(t + SimDuration(latency), Event::CheckDone);
     }
@@ -602,10 +662,14 @@ impl UserSim<'_, '_> {
         let schedule = self.ctx.schedule;
         let publication = schedule.target(self.traits.bucket, t);
         let release = &schedule.releases()[publication];
+        let offered = (release.package != self.state.cached).then_some(release.package);
+        self.record(t, TimelineKind::CheckDone { offered });
         if release.package == self.state.cached || self.state.downloading {
             return;
         }
         let size = release.size;
+        let package = release.package;
+        self.record(t, TimelineKind::DownloadStarted { package });
         self.bins.add(Counter::DownloadsStarted, t, 1);
         self.state.downloading = true;
         self.state.download_generation += 1;
@@ -638,6 +702,8 @@ impl UserSim<'_, '_> {
         }
         self.state.downloading = false;
         self.bins.add(Counter::BytesDownloaded, t, bytes);
+        let package = self.ctx.schedule.releases()[publication].package;
+        self.record(t, TimelineKind::DownloadFinished { package, ok, bytes });
         if !ok {
             self.bins.add(Counter::DownloadsFailed, t, 1);
             return;
@@ -665,6 +731,14 @@ impl UserSim<'_, '_> {
             return;
         }
         let at_resume = background.is_some();
+        let package = self.state.cached;
+        self.record(
+            t,
+            TimelineKind::UpdateReady {
+                package,
+                deferred: at_resume,
+            },
+        );
         match self.action {
             UpdateAction::None => {}
             UpdateAction::Force => self.restart(t, at_resume),
@@ -684,6 +758,7 @@ impl UserSim<'_, '_> {
                 };
                 self.bins.add(Counter::PromptsShown, t, 1);
                 let draw: f64 = self.streams.prompts.random();
+                self.record(t, TimelineKind::PromptAnswered { accepted: draw < p });
                 if draw < p {
                     self.bins.add(Counter::PromptsAccepted, t, 1);
                     self.restart(t, at_resume);
@@ -704,6 +779,8 @@ impl UserSim<'_, '_> {
         if self.state.cached == self.state.running {
             return;
         }
+        let package = self.state.cached;
+        self.record(t, TimelineKind::Restart { package, at_resume });
         if at_resume {
             self.bins.add(Counter::ResumeRestarts, t, 1);
         } else {
@@ -727,6 +804,8 @@ impl UserSim<'_, '_> {
         self.state.foreground = false;
         self.state.last_close = t;
         self.state.alive_until = visit.alive_until.max(t);
+        let alive_until = self.state.alive_until;
+        self.record(t, TimelineKind::Close { alive_until });
     }
 
     fn account_foreground(&mut self, from: SimTime, until: SimTime, package: usize) {
@@ -764,9 +843,11 @@ impl UserSim<'_, '_> {
         }
         self.bins.add(Counter::Checks, t, 1);
         let publication = self.ctx.schedule.target(self.traits.bucket, t);
-        if self.ctx.schedule.releases()[publication].package != self.state.cached {
+        let found = self.ctx.schedule.releases()[publication].package != self.state.cached;
+        if found {
             self.state.sync_pending = true;
         }
+        self.record(t, TimelineKind::PeriodicCheck { found });
     }
 
     fn finish(&mut self) {
@@ -774,15 +855,18 @@ impl UserSim<'_, '_> {
         if self.state.foreground {
             self.account_foreground(self.state.foreground_since, horizon, self.state.running);
         }
+        // The last bin is sampled at the horizon itself, and gauge intervals
+        // are half-open, so the state held at the end runs 1 ms past it.
+        let end = horizon + SimDuration(1);
         if self.state.launched || !self.traits.is_new {
             let since = self.state.installed_since;
             let cached = self.state.cached;
-            self.add_newest_interval(Gauge::InstalledNewest, since, horizon, cached);
+            self.add_newest_interval(Gauge::InstalledNewest, since, end, cached);
             self.bins
-                .add_interval(Gauge::Users, self.traits.present_from, horizon);
+                .add_interval(Gauge::Users, self.traits.present_from, end);
             self.bins.add_total(Total::Users, 1);
         }
-        self.close_active(horizon);
+        self.close_active(end);
         self.bins.add_total(Total::Events, self.events);
     }
 }

@@ -119,10 +119,9 @@ pub fn time_to_reach(times_h: &[f64], series: &Series, threshold: f64, from_h: f
             continue;
         }
         match value {
-            Some(v) if v.mean >= threshold - 1e-12 && candidate.is_none() => {
-                candidate = Some(*time)
+            Some(v) if v.mean >= threshold - 1e-12 => {
+                candidate.get_or_insert(*time);
             }
-            Some(v) if v.mean >= threshold - 1e-12 => {}
             Some(_) => candidate = None,
             None => {}
         }
