@@ -9,7 +9,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 
 use crate::scenario::dist::DurationSampler;
-use crate::time::{SimTime, MS_PER_DAY, MS_PER_HOUR};
+use crate::time::{ceil_to_i64, SimTime, MS_PER_DAY, MS_PER_HOUR};
 
 /// One foreground visit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,7 +102,7 @@ impl LaunchClock {
             let rate = self.rate[hour];
             let capacity = rate * (boundary - local) as f64;
             if rate > 0.0 && work <= capacity {
-                let step = (work / rate).ceil() as i64;
+                let step = ceil_to_i64(work / rate);
                 return SimTime(local + step.max(1) - self.offset_ms);
             }
             work -= capacity;
@@ -135,7 +135,7 @@ impl LaunchClock {
             let rate = self.rate[hour];
             let capacity = rate * (local - boundary) as f64;
             if rate > 0.0 && work <= capacity {
-                let step = (work / rate).ceil() as i64;
+                let step = ceil_to_i64(work / rate);
                 return SimTime(local - step.max(1) - self.offset_ms);
             }
             work -= capacity;

@@ -54,12 +54,31 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 /// A fixed permutation of `0..m` that spreads consecutive indices, so that
 /// networks are not correlated with the order of users within a segment.
 fn spread(index: u64, m: u64) -> u64 {
+    spread_with(index, m, spread_multiplier(m))
+}
+
+/// The multiplier of [`spread`] for `m` items, the first number from
+/// `0.618 m` on that is coprime with `m`; 0 when `m <= 2`.
+fn spread_multiplier(m: u64) -> u64 {
     if m <= 2 {
-        return index;
+        return 0;
     }
     let mut multiplier = ((m as f64) * 0.618_033_988_75) as u64;
     while gcd(multiplier, m) != 1 {
         multiplier += 1;
+    }
+    multiplier
+}
+
+/// [`spread`] with its multiplier computed once per group.
+#[inline]
+fn spread_with(index: u64, m: u64, multiplier: u64) -> u64 {
+    if m <= 2 {
+        return index;
+    }
+    // index < m and multiplier < m, so below 2^32 the product fits in 64 bits.
+    if m <= u32::MAX as u64 {
+        return index * multiplier % m;
     }
     ((index as u128 * multiplier as u128) % m as u128) as u64
 }
@@ -149,6 +168,8 @@ pub struct PopulationPlan<'a> {
     pub existing: u64,
     segment_counts: Vec<u64>,
     network_counts: Vec<Vec<u64>>,
+    /// [`spread_multiplier`] of each segment's existing users.
+    spread_multipliers: Vec<u64>,
     /// Per-segment samplers.
     pub segments: Vec<SegmentModel>,
     source: &'a LaunchSource,
@@ -187,6 +208,10 @@ impl<'a> PopulationPlan<'a> {
         PopulationPlan {
             scenario,
             existing,
+            spread_multipliers: segment_counts
+                .iter()
+                .map(|&m| spread_multiplier(m))
+                .collect(),
             segment_counts,
             network_counts,
             segments,
@@ -235,7 +260,8 @@ impl<'a> PopulationPlan<'a> {
             let first: u64 = self.segment_counts[..segment].iter().sum();
             let within = index - first;
             let m = self.segment_counts[segment];
-            let network = group_of(spread(within, m), &self.network_counts[segment]);
+            let spread = spread_with(within, m, self.spread_multipliers[segment]);
+            let network = group_of(spread, &self.network_counts[segment]);
             (segment, network, SimTime::ZERO, false)
         } else {
             let new_index = index - self.existing;

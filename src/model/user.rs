@@ -27,7 +27,7 @@ use crate::scenario::dist::DurationSampler;
 use crate::scenario::profile::SyncFailure;
 use crate::scenario::{ClientConfig, Network, Policy, UpdateAction};
 use crate::stats::bins::{Bins, Counter, Gauge, Total};
-use crate::time::{SimDuration, SimTime, MS_PER_DAY};
+use crate::time::{round_to_i64, SimDuration, SimTime, MS_PER_DAY};
 
 /// Per-user traits fixed for the whole run, the same under every policy.
 #[derive(Clone, Debug)]
@@ -452,7 +452,7 @@ impl UserSim<'_, '_> {
     fn download_ms(&mut self, size: f64) -> i64 {
         let noise: f64 = StandardNormal.sample(&mut self.streams.network);
         let seconds = size / self.network.bandwidth * (self.network.jitter * noise).exp();
-        ((seconds * 1000.0).round() as i64).max(1)
+        round_to_i64(seconds * 1000.0).max(1)
     }
 
     fn attempt(&mut self, size: f64, timeout: Option<SimDuration>) -> Attempt {

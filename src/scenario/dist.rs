@@ -3,7 +3,7 @@
 use rand::Rng;
 use rand_distr::{Distribution, Exp, LogNormal};
 
-use crate::time::SimDuration;
+use crate::time::{round_to_i64, SimDuration};
 
 /// The standard normal quantile at 0.9, used to turn a (median, p90) pair
 /// into the log-normal's sigma.
@@ -119,8 +119,8 @@ impl DurationSampler {
     pub fn sample_ms<R: Rng + ?Sized>(&self, rng: &mut R) -> i64 {
         match self {
             DurationSampler::Fixed(ms) => *ms,
-            DurationSampler::Exponential(exp) => exp.sample(rng).round() as i64,
-            DurationSampler::LogNormal(lognormal) => lognormal.sample(rng).round() as i64,
+            DurationSampler::Exponential(exp) => round_to_i64(exp.sample(rng)),
+            DurationSampler::LogNormal(lognormal) => round_to_i64(lognormal.sample(rng)),
             DurationSampler::Uniform(min, max) => {
                 if max > min {
                     rng.random_range(*min..=*max)
