@@ -96,6 +96,15 @@ pub enum Total {
 /// Number of [`Total`] variants.
 pub const TOTALS: usize = Total::Events as usize + 1;
 
+/// Returns `floor((2^64 - 1) / width_ms)`.
+///
+/// # Panics
+/// Panics if `width_ms` is not positive.
+fn reciprocal(width_ms: i64) -> u64 {
+    assert!(width_ms > 0, "bin width must be positive, not {width_ms}");
+    u64::MAX / width_ms as u64
+}
+
 /// Counters of one (policy, replication), or a partial sum of them.
 ///
 /// It serializes as is, so that shard runs can store their counters and a
@@ -104,6 +113,9 @@ pub const TOTALS: usize = Total::Events as usize + 1;
 pub struct Bins {
     bins: usize,
     width_ms: i64,
+    /// `floor((2^64 - 1) / width_ms)`, which replaces the division by the
+    /// width, the most frequent division of a run, with a multiplication.
+    width_reciprocal: u64,
     counters: Vec<u64>,
     versions: usize,
     version_launches: Vec<u64>,
@@ -119,6 +131,7 @@ impl Bins {
         Bins {
             bins,
             width_ms,
+            width_reciprocal: reciprocal(width_ms),
             counters: vec![0; COUNTERS * bins],
             versions,
             version_launches: vec![0; versions * bins],
@@ -142,7 +155,23 @@ impl Bins {
     #[inline]
     pub fn bin_of(&self, t: SimTime) -> usize {
         debug_assert!(t.0 >= 0);
-        ((t.0 / self.width_ms) as usize).min(self.bins - 1)
+        (self.divide_by_width(t.0.max(0)) as usize).min(self.bins - 1)
+    }
+
+    /// Returns `value / width_ms` for a non-negative `value`, exactly.
+    #[inline]
+    fn divide_by_width(&self, value: i64) -> i64 {
+        let value = value as u64;
+        let width = self.width_ms as u64;
+        // The reciprocal is rounded down, so the estimate is the quotient or
+        // one less (for value < 2^63), and one comparison corrects it.
+        let estimate = ((value as u128 * self.width_reciprocal as u128) >> 64) as u64;
+        let quotient = if value - estimate * width >= width {
+            estimate + 1
+        } else {
+            estimate
+        };
+        quotient as i64
     }
 
     /// Adds `amount` to a counter in the bin containing `t`.
@@ -176,8 +205,9 @@ impl Bins {
     #[inline]
     pub fn add_interval(&mut self, gauge: Gauge, from: SimTime, until: SimTime) {
         let w = self.width_ms;
-        let first = ((from.0.max(0) + w - 1) / w - 1).max(0);
-        let last_exclusive = ((until.0.max(0) + w - 1) / w - 1).clamp(0, self.bins as i64);
+        let first = (self.divide_by_width(from.0.max(0) + w - 1) - 1).max(0);
+        let last_exclusive =
+            (self.divide_by_width(until.0.max(0) + w - 1) - 1).clamp(0, self.bins as i64);
         if last_exclusive <= first {
             return;
         }
@@ -230,6 +260,7 @@ impl Bins {
     pub fn has_shape(&self, bins: usize, width_ms: i64, versions: usize) -> bool {
         self.bins == bins
             && self.width_ms == width_ms
+            && self.width_reciprocal == reciprocal(width_ms)
             && self.versions == versions
             && self.counters.len() == COUNTERS * bins
             && self.version_launches.len() == versions * bins
@@ -282,6 +313,28 @@ mod tests {
         assert_eq!(bins.gauge(Gauge::InstalledNewest), [0, 1, 0, 0]);
         assert_eq!(bins.gauge(Gauge::ActiveUsers), [0, 1, 0, 0]);
         assert_eq!(bins.gauge(Gauge::ActiveNewest), [0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn width_division_is_exact() {
+        let mut state = 5u64;
+        for width in [1, 7, 1_000, 900_000, 86_400_000, 604_800_000, i64::MAX / 3] {
+            let bins = Bins::new(1, width, 1);
+            let mut values = vec![0, 1, width - 1, width, width + 1, i64::MAX - 1, i64::MAX];
+            for _ in 0..10_000 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                values.push((state >> 1) as i64 >> (state % 63));
+            }
+            for value in values {
+                assert_eq!(
+                    bins.divide_by_width(value),
+                    value / width,
+                    "{value} / {width}"
+                );
+            }
+        }
     }
 
     #[test]
