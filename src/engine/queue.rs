@@ -16,6 +16,15 @@ use crate::time::SimTime;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EventKey(u64);
 
+/// The place of an event in the queue's order: its time, then the order in
+/// which it was scheduled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Slot {
+    /// When the event happens.
+    pub time: SimTime,
+    seq: u64,
+}
+
 struct Entry<E> {
     time: SimTime,
     seq: u64,
@@ -80,6 +89,34 @@ impl<E> EventQueue<E> {
         let position = self.entries.partition_point(|e| e.time > time);
         self.entries.insert(position, Entry { time, seq, event });
         EventKey(seq)
+    }
+
+    /// Takes the next place in the order for an event at `time` that the
+    /// caller keeps outside the queue. Comparing the slot with
+    /// [`EventQueue::peek_slot`] tells whether that event comes first, as if
+    /// it had been scheduled now.
+    ///
+    /// # Panics
+    /// Panics if `time` is earlier than [`EventQueue::now`].
+    #[inline]
+    pub fn reserve_slot(&mut self, time: SimTime) -> Slot {
+        assert!(
+            time >= self.now,
+            "event scheduled in the past: {time:?} < {:?}",
+            self.now
+        );
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        Slot { time, seq }
+    }
+
+    /// The slot of the next event, if any.
+    #[inline]
+    pub fn peek_slot(&self) -> Option<Slot> {
+        self.entries.last().map(|e| Slot {
+            time: e.time,
+            seq: e.seq,
+        })
     }
 
     /// Cancels a scheduled event; cancelling one that already popped is a
@@ -184,6 +221,18 @@ mod tests {
         scheduled.sort();
         let expected: Vec<usize> = scheduled.iter().map(|&(_, index)| index).collect();
         assert_eq!(popped, expected);
+    }
+
+    #[test]
+    fn reserved_slot_orders_with_queued_events() {
+        let mut queue = EventQueue::new(SimTime(0));
+        queue.schedule(SimTime(5), 'a');
+        let outside = queue.reserve_slot(SimTime(5));
+        queue.schedule(SimTime(5), 'b');
+        assert!(queue.peek_slot().expect("pending") < outside);
+        queue.pop();
+        assert!(outside < queue.peek_slot().expect("pending"));
+        assert_eq!(outside.time, SimTime(5));
     }
 
     #[test]
