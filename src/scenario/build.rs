@@ -1,6 +1,8 @@
 //! Validation: turns the raw file into a [`Scenario`], or the first error
 //! with its file, key, line, value and fix.
 
+mod field;
+
 use std::ops::Range;
 use std::path::Path;
 
@@ -664,6 +666,21 @@ fn build_client(ctx: &mut Context, raw: &RawClient) -> Result<(ClientConfig, Pro
         &raw.rollback_sync,
         &d.rollback_sync,
     );
+    let sync_check_on_cold_start = client_bool(
+        ctx,
+        platform,
+        "client.sync_check_on_cold_start",
+        &raw.sync_check_on_cold_start,
+        &d.sync_check_on_cold_start,
+    );
+    let skipped_critical = field::skipped_critical(ctx, platform, raw, &d)?;
+    let on_device_rollback = client_bool(
+        ctx,
+        platform,
+        "client.on_device_rollback",
+        &raw.on_device_rollback,
+        &d.on_device_rollback,
+    );
 
     let config = ClientConfig {
         platform,
@@ -682,6 +699,9 @@ fn build_client(ctx: &mut Context, raw: &RawClient) -> Result<(ClientConfig, Pro
         minimum_required_attempts,
         rollback_sync,
         prefer_local_from: None,
+        sync_check_on_cold_start,
+        skipped_critical,
+        on_device_rollback,
     };
     Ok((config, d))
 }
@@ -824,6 +844,7 @@ fn build_segments(
                 p90: SimDuration::from_minutes(12),
             },
             keep_alive: keep_alive.clone(),
+            brief_background: None,
         }]);
     };
     if raw.is_empty() {
@@ -890,12 +911,14 @@ fn build_segments(
             Some(raw) => distribution(ctx, &key("keep_alive"), raw)?,
             None => keep_alive.clone(),
         };
+        let brief_background = field::brief_background(ctx, i, seg)?;
         segments.push(Segment {
             name: seg.name.get_ref().clone(),
             share,
             launches_per_day,
             session,
             keep_alive,
+            brief_background,
         });
     }
     check_shares(ctx, "population.segment[*].share", &shares)?;
@@ -1014,6 +1037,7 @@ fn build_releases(
         pauses: Vec::new(),
         revert_at: None,
         is_rollback: false,
+        start_failure: 0.0,
     }];
     let mut sizes: Vec<f64> = vec![f64::NAN];
     let mut last_at = SimTime::ZERO;
@@ -1225,6 +1249,7 @@ fn build_releases(
             Some(raw) => Some(at + duration(ctx, &key("revert_at"), raw, true)?),
             None => None,
         };
+        let start_failure = field::start_failure(ctx, i, rel, is_rollback)?;
         releases.push(Release {
             version,
             package,
@@ -1236,6 +1261,7 @@ fn build_releases(
             pauses,
             revert_at,
             is_rollback,
+            start_failure,
         });
     }
     // The baseline package's size is what a new user downloads before any
@@ -1313,13 +1339,28 @@ fn build_incidents(
     Ok(incidents)
 }
 
-const ACTIONS: [&str; 5] = ["none", "prompt", "force", "force_critical", "on_resume"];
+const ACTIONS: [&str; 6] = [
+    "none",
+    "prompt",
+    "force",
+    "force_critical",
+    "on_resume",
+    "on_suspend",
+];
 
-fn build_policies(ctx: &Context, raw: &Option<Vec<RawPolicy>>) -> Result<Vec<Policy>> {
+fn build_policies(
+    ctx: &Context,
+    raw: &Option<Vec<RawPolicy>>,
+    versions: &[String],
+    defaults: &ProfileDefaults,
+) -> Result<Vec<Policy>> {
     let Some(raw) = raw else {
+        let name = defaults.default_action.value;
         return Ok(vec![Policy {
-            name: "none".into(),
-            action: UpdateAction::None,
+            name: name.into(),
+            action: field::default_action(name),
+            since_package: 0,
+            foreground_check_every: None,
         }]);
     };
     let mut policies: Vec<Policy> = Vec::new();
@@ -1347,7 +1388,11 @@ fn build_policies(ctx: &Context, raw: &Option<Vec<RawPolicy>>) -> Result<Vec<Pol
                 "请为每个策略取不同的名称",
             ));
         }
-        let action_name = pol.on_update_ready.get_ref().as_str();
+        // A policy without `on_update_ready` takes the platform's default.
+        let (action_name, action_span) = match &pol.on_update_ready {
+            Some(value) => (value.get_ref().as_str(), value.span()),
+            None => (defaults.default_action.value, pol.name.span()),
+        };
         let only = |field: &str, present: bool, allowed_for: &str| -> Result<()> {
             if present {
                 return Err(ctx.rule(
@@ -1361,25 +1406,34 @@ fn build_policies(ctx: &Context, raw: &Option<Vec<RawPolicy>>) -> Result<Vec<Pol
             }
             Ok(())
         };
+        let min_background_only = |present: bool| -> Result<()> {
+            if present {
+                return Err(ctx.rule(
+                    &key("min_background"),
+                    Some(pol.name.span()),
+                    "`min_background` applies to on_update_ready = \"on_resume\" or \"on_suspend\" only",
+                    "`min_background` 仅适用于 on_update_ready = \"on_resume\" 或 \"on_suspend\"",
+                    "remove it or set on_update_ready = \"on_resume\" or \"on_suspend\"",
+                    "请删除它，或设置 on_update_ready = \"on_resume\" 或 \"on_suspend\"",
+                ));
+            }
+            Ok(())
+        };
         let action = match action_name {
             "none" | "force" | "force_critical" => {
                 only("accept", pol.accept.is_some(), "prompt")?;
                 only("accept_critical", pol.accept_critical.is_some(), "prompt")?;
-                only("min_background", pol.min_background.is_some(), "on_resume")?;
-                match action_name {
-                    "none" => UpdateAction::None,
-                    "force" => UpdateAction::Force,
-                    _ => UpdateAction::ForceCritical,
-                }
+                min_background_only(pol.min_background.is_some())?;
+                field::default_action(action_name)
             }
             "prompt" => {
-                only("min_background", pol.min_background.is_some(), "on_resume")?;
+                min_background_only(pol.min_background.is_some())?;
                 let accept = match &pol.accept {
                     Some(value) => probability(ctx, &key("accept"), value)?,
                     None => {
                         return Err(ctx.error(
                             &key("accept"),
-                            Some(pol.on_update_ready.span()),
+                            Some(action_span),
                             Problem::MissingKey,
                         ))
                     }
@@ -1393,14 +1447,18 @@ fn build_policies(ctx: &Context, raw: &Option<Vec<RawPolicy>>) -> Result<Vec<Pol
                     accept_critical,
                 }
             }
-            "on_resume" => {
+            "on_resume" | "on_suspend" => {
                 only("accept", pol.accept.is_some(), "prompt")?;
                 only("accept_critical", pol.accept_critical.is_some(), "prompt")?;
                 let min_background = match &pol.min_background {
                     Some(raw) => duration(ctx, &key("min_background"), raw, false)?,
                     None => SimDuration::ZERO,
                 };
-                UpdateAction::OnResume { min_background }
+                if action_name == "on_resume" {
+                    UpdateAction::OnResume { min_background }
+                } else {
+                    UpdateAction::OnSuspend { min_background }
+                }
             }
             other => {
                 let valid: Vec<String> = ACTIONS.iter().map(|s| s.to_string()).collect();
@@ -1412,7 +1470,7 @@ fn build_policies(ctx: &Context, raw: &Option<Vec<RawPolicy>>) -> Result<Vec<Pol
                     .unwrap_or_default();
                 return Err(ctx.rule(
                     &key("on_update_ready"),
-                    Some(pol.on_update_ready.span()),
+                    Some(action_span),
                     &format!("unknown policy action{hint}"),
                     &format!("未知的策略动作{hint_zh}"),
                     &format!("use one of {}", valid.join(", ")),
@@ -1420,7 +1478,17 @@ fn build_policies(ctx: &Context, raw: &Option<Vec<RawPolicy>>) -> Result<Vec<Pol
                 ));
             }
         };
-        policies.push(Policy { name, action });
+        let since_package = field::since_package(ctx, &key("since_version"), pol, versions)?;
+        let foreground_check_every = match &pol.foreground_check_every {
+            Some(raw) => Some(duration(ctx, &key("foreground_check_every"), raw, true)?),
+            None => None,
+        };
+        policies.push(Policy {
+            name,
+            action,
+            since_package,
+            foreground_check_every,
+        });
     }
     if policies.is_empty() {
         return Err(ctx.rule(
@@ -1652,6 +1720,7 @@ fn build_population(
         daily_profile,
         segments,
         trace: trace_source,
+        stale_first_launch: None,
     })
 }
 
@@ -1757,7 +1826,16 @@ pub fn build(text: &str, file: &str, base_dir: Option<&Path>) -> Result<Scenario
         &mut versions,
     )?;
     let incidents = build_incidents(&ctx, &raw.incident, &versions)?;
-    let policies = build_policies(&ctx, &raw.policy)?;
+    let policies = build_policies(&ctx, &raw.policy, &versions, &defaults)?;
+    let mut population = population;
+    population.stale_first_launch = field::stale_first_launch(
+        &ctx,
+        raw.population.as_ref().unwrap_or(&RawPopulation::default()),
+        &versions,
+    )?;
+    field::check_start_failures(&ctx, &raw.release, &client)?;
+    let hosts = field::build_hosts(&ctx, &raw.host, &client)?;
+    let outages = field::build_outages(&ctx, &raw.outage)?;
     if let Some(prefer) = raw
         .console
         .as_ref()
@@ -1792,5 +1870,7 @@ pub fn build(text: &str, file: &str, base_dir: Option<&Path>) -> Result<Scenario
         incidents,
         policies,
         settings: ctx.settings,
+        hosts,
+        outages,
     })
 }
