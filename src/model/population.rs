@@ -273,7 +273,7 @@ impl<'a> PopulationPlan<'a> {
                 present_from,
                 is_new,
                 host: field.host as u16,
-                apply_update_restarts: host.is_none_or(|h| h.apply_update_restarts),
+                apply_update_restarts: host.map_or(true, |h| h.apply_update_restarts),
                 update_ready_callback: host
                     .map_or(UpdateReadyCallback::Once, |h| h.update_ready_callback),
                 stale_first_launch: field.stale_first_launch,

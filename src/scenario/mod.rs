@@ -28,6 +28,7 @@ pub const DEFAULT_SCENARIO_NAME: &str = "wechat-default.toml";
 ///
 /// # Errors
 /// Returns a [`ScenarioError`] when the file cannot be read or is invalid.
+#[allow(clippy::result_large_err)] // one error per file; see `build`
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|error| ScenarioError {

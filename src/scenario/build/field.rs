@@ -374,7 +374,7 @@ pub(super) fn build_hosts(
             apply_update_restarts: host
                 .apply_update_restarts
                 .as_ref()
-                .is_none_or(|value| *value.get_ref()),
+                .map_or(true, |value| *value.get_ref()),
             update_ready_callback,
             keep_alive,
         });
