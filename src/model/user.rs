@@ -20,6 +20,8 @@
 //! every cold start) live in the submodules and hook into these steps.
 
 mod startup;
+#[cfg(test)]
+mod tests;
 mod trips;
 
 use rand::Rng;
