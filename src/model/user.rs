@@ -297,6 +297,10 @@ struct TimedOutDownload {
 }
 
 impl UserSim<'_, '_> {
+    // Runs once per event. Without forced inlining the compiler leaves it
+    // out of the event loop, which made the default scenario about 10 %
+    // slower on one thread.
+    #[inline(always)]
     fn handle(&mut self, t: SimTime, event: Event, queue: &mut EventQueue<Event>) {
         match event {
             Event::Open(index) => {
@@ -419,8 +423,9 @@ impl UserSim<'_, '_> {
         self.start_foreground(t, queue);
     }
 
-    /// The app comes back to the foreground in a live process (a hot start
-    /// or the end of a background trip) after `background` away.
+    /// Runs the policy's resume step when the app comes back to the
+    /// foreground in a live process (a hot start or the end of a background
+    /// trip) after `background` away.
     fn resume(&mut self, t: SimTime, background: SimDuration) {
         if self.state.ready_pending {
             self.state.ready_pending = false;
@@ -630,9 +635,9 @@ impl UserSim<'_, '_> {
         }
     }
 
-    /// Ends a synchronous download that ran past the launch's limit: with
+    /// Ends a synchronous download that ran past the launch's limit. With
     /// `continue_after_timeout` it goes on in the background and is used at
-    /// the next cold start like an asynchronous one, otherwise it is
+    /// the next cold start like an asynchronous one. Otherwise it is
     /// abandoned with the bytes received so far.
     fn timed_out_download(
         &mut self,
@@ -842,8 +847,8 @@ impl UserSim<'_, '_> {
         }
     }
 
-    /// Whether the app's `onUpdateReady` handler runs: the host fires the
-    /// callback, and the running package is one that ships the handler.
+    /// Returns whether the app's `onUpdateReady` handler runs: the host fires
+    /// the callback, and the running package is one that ships the handler.
     fn handler_runs(&self) -> bool {
         self.traits.update_ready_callback != UpdateReadyCallback::Never
             && self.state.running >= self.policy.since_package
