@@ -76,7 +76,7 @@ fn newest_launches(result: &RunResult, policy: &str) -> f64 {
         .sum()
 }
 
-/// The mean of a metric in the bin that ends at `hours`.
+/// Returns the mean of a metric in the bin that ends at `hours`.
 fn at_hour(result: &RunResult, policy: &str, metric: &str, hours: f64) -> Option<f64> {
     let bin = result
         .times_h
@@ -176,7 +176,7 @@ min_background = "5m"
 "#;
 
 // The digests below were taken from the code before any field mechanism
-// existed. A deliberate change in numbers must update them and say so in
+// existed. A deliberate change in numbers must update them and explain it in
 // the commit message.
 const DEFAULT_DIGEST: &str = "312484de2e85cacd9d028c4550bd38ef239219b54908744d1169f80bbab54b83";
 const EXISTING_PATHS_DIGEST: &str =
@@ -217,8 +217,8 @@ fn dump_pinned_outputs() {
     }
 }
 
-/// A small WeChat scenario: one segment, one network without failures or
-/// jitter, fixed check latency, every client with UpdateManager. `extra`
+/// Builds a small WeChat scenario: one segment, one network without failures
+/// or jitter, fixed check latency, every client with UpdateManager. `extra`
 /// is appended (releases, policies and the keys under test).
 fn small(client: &str, extra: &str) -> String {
     format!(
@@ -410,8 +410,8 @@ on_update_ready = "force"
 
 #[test]
 fn ignored_apply_update_changes_nothing() {
-    // A host that ignores applyUpdate(): forcing restarts nobody, and every
-    // launch runs what it would run under "none".
+    // A host that ignores applyUpdate(): forcing restarts no session, and
+    // every launch runs what it would run under "none".
     let text = small(
         "",
         r#"
@@ -445,8 +445,8 @@ on_update_ready = "force"
 #[test]
 fn repeated_callbacks_prompt_again() {
     // With onUpdateReady fired once, a user sees at most one prompt per
-    // completed download; fired at every resume, declined prompts come
-    // back, so prompts outnumber downloads and more are accepted.
+    // completed download. Fired at every resume, declined prompts come back,
+    // so prompts outnumber downloads and more are accepted.
     let run_with = |callback: &str| {
         let text = small(
             "",
@@ -637,9 +637,9 @@ foreground_check_every = "10m"
 fn timed_out_download_continues_when_set() {
     // Every cold start checks and waits up to 2 s, but the 10 MB package
     // takes 100 s at 100 KB/s, so every synchronous download times out.
-    // Without continue_after_timeout nothing is ever installed (hot starts
-    // do not check and the Expo profile has no periodic check); with it,
-    // the timed-out downloads finish in the background.
+    // Without continue_after_timeout nothing is ever installed, because hot
+    // starts do not check and the Expo profile has no periodic check. With
+    // it, the timed-out downloads finish in the background.
     let run_with = |keep_going: bool| {
         let text = format!(
             r#"
@@ -736,11 +736,12 @@ at = "0h"
 fn on_suspend_applies_in_background() {
     // Downloads and checks do not depend on the policy here, so both
     // policies see the same cached versions. on_suspend applies when the app
-    // goes to the background and on_resume when it comes back, so every
+    // goes to the background and on_resume when it comes back. So every
     // launch that runs the new version under on_suspend does so under
-    // on_resume too, but not the other way round: a download that completes
-    // in the background is applied at that resume by on_resume only. The
-    // 300 MB package takes 100 s, so many downloads end after the session.
+    // on_resume too. The reverse fails for a download that completes in the
+    // background, which on_resume applies at that resume and on_suspend only
+    // at the next suspend. The 300 MB package takes 100 s, so many downloads
+    // end after the session.
     let text = small(
         r#"platform = "codepush""#,
         r#"
@@ -906,8 +907,8 @@ fn start_failures_cap_installed_coverage() {
     // ignore it. With 12 launches a day, no download failures and 10 min of
     // keep-alive, nearly every other device has 2.0 by 47 h, so installed
     // coverage settles at 1 - p. The number of failing devices is Binomial,
-    // so the share has a standard deviation of sqrt(p (1 - p) / n); allow
-    // four, plus 0.005 for devices still waiting to update.
+    // so the share has a standard deviation of sqrt(p (1 - p) / n). The test
+    // allows four of them, plus 0.005 for devices still waiting to update.
     let run_with = |failure: f64| {
         let text = format!(
             r#"
@@ -1005,7 +1006,8 @@ fn codepush_profile_defaults() {
         match &setting(&scenario, key).origin {
             scenario::Origin::Profile(name, (en, zh)) => {
                 assert_eq!(*name, "codepush", "{key}");
-                assert!(!en.is_empty() && !zh.is_empty(), "{key} has a source");
+                assert!(!en.is_empty(), "{key} has an English source");
+                assert!(!zh.is_empty(), "{key} has a Chinese source");
             }
             other => panic!("{key} comes from {other:?}"),
         }

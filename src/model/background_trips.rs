@@ -103,10 +103,10 @@ mod tests {
 
     #[test]
     fn trip_count_matches_rate() {
-        // One visit of 1,000 h with trips of 1 ms at 2 per hour: the count
-        // is Poisson with mean 2,000 (the 1 ms trips remove a negligible
-        // share of foreground time), so its standard deviation is about 45;
-        // 200 is more than four standard deviations.
+        // One visit of 1,000 h with trips of 1 ms at 2 per hour gives a
+        // Poisson count with mean 2,000, because the 1 ms trips remove a
+        // negligible share of foreground time. Its standard deviation is
+        // about 45, so 200 is more than four standard deviations.
         let visits = [Visit {
             open: SimTime(0),
             close: SimTime(1_000 * MS_PER_HOUR),

@@ -1,7 +1,7 @@
 //! Who the users are: segment and network by exact proportion, per-user
-//! traits from their own random stream (host client, stale first launch and
-//! start failures from a separate one), new-user arrivals, and the source
-//! of launches (synthetic or a replayed trace).
+//! traits from their own random stream, new-user arrivals, and the source
+//! of launches (synthetic or a replayed trace). The host client, a stale
+//! first launch and start failures come from a separate field stream.
 
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};

@@ -138,17 +138,17 @@ impl Schedule {
         0
     }
 
-    /// Server outages, by time.
+    /// Returns the server outages, for lookups by time.
     #[inline]
     pub fn outages(&self) -> &OutageWindows {
         &self.outages
     }
 
-    /// Whether a critical release was published between `from_package`
-    /// (excluded) and the package of `publication` (included): the CodePush
-    /// server rule that makes an update critical for a user who skipped a
-    /// critical release. Rollback publications republish an older package
-    /// and carry no critical flag of their own here.
+    /// Returns whether a critical release was published between
+    /// `from_package` (excluded) and the package of `publication`
+    /// (included). This is the CodePush server rule that makes an update
+    /// critical for a user who skipped a critical release. Rollback
+    /// publications republish an older package and add no critical flag.
     pub fn skipped_critical(&self, from_package: usize, publication: usize) -> bool {
         let target = self.releases[publication].package;
         self.releases[1..=publication].iter().any(|release| {

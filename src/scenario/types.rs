@@ -371,7 +371,7 @@ pub struct Outage {
 pub struct StaleFirstLaunch {
     /// Share of new users.
     pub share: f64,
-    /// Which package they start from.
+    /// Source of the package they start from.
     pub source: StaleSource,
 }
 
@@ -407,7 +407,7 @@ pub enum SkippedCritical {
 }
 
 impl SkippedCritical {
-    /// The name as a scenario writes it.
+    /// Returns the name as a scenario writes it.
     pub fn name(self) -> &'static str {
         match self {
             SkippedCritical::Ignore => "ignore",

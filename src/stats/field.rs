@@ -32,7 +32,7 @@ pub const CLIENT_SERIES: [&str; 17] = [
     "users",
 ];
 
-/// The count metrics of the field mechanisms that a scenario uses, as
+/// Lists the count metrics of the field mechanisms that a scenario uses, as
 /// (metric name, counter).
 fn used_counters(scenario: &Scenario) -> Vec<(&'static str, Counter)> {
     let mut counters = Vec::new();

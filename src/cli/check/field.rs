@@ -16,7 +16,8 @@ fn hours_or_open(t: SimTime) -> String {
     }
 }
 
-/// The details a policy line gets beyond its action, or an empty string.
+/// Returns the details a policy line gets beyond its action, or an empty
+/// string.
 pub(super) fn policy_details(scenario: &Scenario, policy: &Policy, lang: Lang) -> String {
     let mut details = String::new();
     if policy.since_package > 0 {
@@ -42,7 +43,7 @@ pub(super) fn policy_details(scenario: &Scenario, policy: &Policy, lang: Lang) -
 }
 
 /// Writes the lines about hosts, outages, stale first launches, background
-/// trips and start failures; writes nothing for a scenario without them.
+/// trips and start failures. A scenario without them gets no lines.
 pub(super) fn describe(scenario: &Scenario, lang: Lang, out: &mut String) {
     for host in &scenario.hosts {
         let callback = match (host.update_ready_callback, lang) {
@@ -88,17 +89,19 @@ pub(super) fn describe(scenario: &Scenario, lang: Lang, out: &mut String) {
             (_, _, Lang::En) => "downloads",
             (_, _, Lang::ZhCn) => "下载",
         };
-        let _ = writeln!(
-            out,
-            "{} {}: {:.1} h – {}, {} {} {}",
-            lang.pick("outage", "服务故障"),
-            outage.name,
-            outage.from.as_hours(),
-            hours_or_open(outage.until),
-            affects,
-            lang.pick("fail with probability", "失败概率"),
-            outage.failure
-        );
+        let (from, until) = (outage.from.as_hours(), hours_or_open(outage.until));
+        let _ = match lang {
+            Lang::En => writeln!(
+                out,
+                "outage {}: {from:.1} h – {until}, {affects} fail with probability {}",
+                outage.name, outage.failure
+            ),
+            Lang::ZhCn => writeln!(
+                out,
+                "服务故障 {}：{from:.1} h – {until}，{affects}以概率 {} 失败",
+                outage.name, outage.failure
+            ),
+        };
     }
     if let Some(stale) = &scenario.population.stale_first_launch {
         let source = match (stale.source, lang) {
@@ -155,5 +158,61 @@ pub(super) fn describe(scenario: &Scenario, lang: Lang, out: &mut String) {
                 release.start_failure * 100.0
             ),
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::check::describe;
+    use crate::i18n::Lang;
+    use crate::scenario;
+
+    fn example(name: &str) -> scenario::Scenario {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(name);
+        scenario::load(&path).expect("the example scenario is valid")
+    }
+
+    #[test]
+    fn field_lines_in_both_languages() {
+        // (scenario, English line, Chinese line)
+        let cases = [
+            (
+                "host-mix.toml",
+                "host desktop: share 20.0 %, periodic check 0, UpdateManager 0.99, onUpdateReady once, applyUpdate restarts, keep-alive uniform(1d..5d)",
+                "宿主 desktop: 占比 20.0 %, 定时检查 0, UpdateManager 0.99, onUpdateReady 触发一次, applyUpdate 会重启, 后台存活 uniform(1d..5d)",
+            ),
+            (
+                "outage.toml",
+                "outage CDN down: 0.0 h – 3.0 h, downloads fail with probability 1",
+                "服务故障 CDN down：0.0 h – 3.0 h，下载以概率 1 失败",
+            ),
+            (
+                "handler-since-version.toml",
+                "  force-from-2.0.0: force: applyUpdate() at once; the handler ships from 2.0.0 on (older versions behave as none)",
+                "  force-from-2.0.0: force：立即 applyUpdate()；处理代码自 2.0.0 起才有（更早的版本相当于 none）",
+            ),
+            (
+                "codepush-rollback.toml",
+                "release v42 fails to start on 8.0 % of devices, which roll back and ignore it",
+                "版本 v42 在 8.0 % 的设备上无法启动，这些设备回退并忽略该版本",
+            ),
+        ];
+        for (name, english, chinese) in cases {
+            let scenario = example(name);
+            let en = describe(&scenario, Lang::En);
+            let zh = describe(&scenario, Lang::ZhCn);
+            assert!(en.lines().any(|l| l == english), "{name}:\n{en}");
+            assert!(zh.lines().any(|l| l == chinese), "{name}:\n{zh}");
+        }
+    }
+
+    #[test]
+    fn scenario_without_field_keys_adds_no_lines() {
+        let scenario = scenario::builtin_default();
+        let mut out = String::new();
+        super::describe(&scenario, Lang::En, &mut out);
+        assert_eq!(out, "");
     }
 }

@@ -1,7 +1,7 @@
-//! What happens when a package starts: a new user's first launch (fresh,
-//! stale or blocked by an outage), the synchronous check on every cold
-//! start (the Expo pattern), on-device rollback of a package that fails to
-//! start, and the request failures of server outages.
+//! What happens when a package starts. This covers a new user's first
+//! launch (fresh, stale or blocked by an outage) and the synchronous check
+//! on every cold start (the Expo pattern). It also covers on-device rollback
+//! of a package that fails to start, and request failures in outages.
 
 use rand::Rng;
 
@@ -35,10 +35,11 @@ impl UserSim<'_, '_> {
         Some(self.state.cached)
     }
 
-    /// A first launch from a package the host prefetched earlier or the store
-    /// binary embeds: nothing is downloaded, and the launch checks for an
-    /// update like any other cold start, so the newest version runs from a
-    /// later cold start on (or at once, if the policy restarts).
+    /// Runs a first launch from a package the host prefetched earlier or the
+    /// store binary embeds. Nothing is downloaded, and the launch checks for
+    /// an update like any other cold start. So the newest version runs from a
+    /// later cold start on, or at once if the policy restarts.
+    // NOTE: the prefetch download itself is not counted in bytes_downloaded.
     fn stale_first_launch(
         &mut self,
         t: SimTime,
@@ -64,9 +65,9 @@ impl UserSim<'_, '_> {
         self.state.cached
     }
 
-    /// The synchronous check of every cold start (Expo's check on launch with
-    /// `fallbackToCacheTimeout`): the launch waits up to `sync_timeout` for
-    /// the check and the download together, then opens what it has.
+    /// Runs the synchronous check of every cold start (Expo's check on launch
+    /// with `fallbackToCacheTimeout`). The launch waits up to `sync_timeout`
+    /// for the check and the download together, then opens what it has.
     pub(super) fn sync_check_on_cold_start(
         &mut self,
         t: SimTime,
@@ -76,8 +77,9 @@ impl UserSim<'_, '_> {
         let timeout = client.sync_timeout.0;
         let latency = self.ctx.check_latency.sample_ms(&mut self.streams.checks);
         self.bins.add(Counter::Checks, t, 1);
+
         if latency >= timeout {
-            // The answer comes after the launch stopped waiting; with
+            // The response comes after the launch stopped waiting. With
             // continue_after_timeout the check goes on in the background.
             self.record_startup_wait(t, timeout);
             if client.continue_after_timeout {
@@ -94,6 +96,7 @@ impl UserSim<'_, '_> {
             self.record_startup_wait(t, latency);
             return SyncOutcome::Failed;
         }
+
         let schedule = self.ctx.schedule;
         let publication = schedule.target(self.traits.bucket, t);
         let release = &schedule.releases()[publication];
@@ -102,6 +105,7 @@ impl UserSim<'_, '_> {
             self.record_startup_wait(t, latency);
             return SyncOutcome::UpToDate;
         }
+
         self.bins.add(Counter::SyncUpdates, t, 1);
         self.bins.add(Counter::DownloadsStarted, t, 1);
         let limit = timeout - latency;
@@ -148,8 +152,8 @@ impl UserSim<'_, '_> {
         }
     }
 
-    /// A synchronous update whose check failed in an outage: the launch
-    /// waited for the check's answer and opens without updating.
+    /// Records a synchronous update whose check failed in an outage. The
+    /// launch waited for the check's response and opens without updating.
     pub(super) fn sync_failed_at_check(&mut self, t: SimTime, waited_ms: i64) {
         self.bins.add(Counter::ChecksFailed, t, 1);
         self.bins.add(Counter::SyncFailures, t, 1);
@@ -178,13 +182,14 @@ impl UserSim<'_, '_> {
         good
     }
 
-    /// Whether this device ignores `package` because it failed to start here.
+    /// Returns whether this device ignores `package` because it failed to
+    /// start here.
     #[inline]
     pub(super) fn is_ignored(&self, package: usize) -> bool {
         package < 64 && self.state.ignored & (1u64 << package) != 0
     }
 
-    /// Whether the update to `publication` from the cached package is
+    /// Returns whether the update to `publication` from the cached package is
     /// critical, following `client.skipped_critical`.
     pub(super) fn update_is_critical(&self, publication: usize) -> bool {
         let schedule = self.ctx.schedule;
@@ -194,9 +199,9 @@ impl UserSim<'_, '_> {
         }
     }
 
-    /// Whether an update check started at `t` fails in an outage. Draws from
-    /// the check stream only while an outage is on, so a scenario without
-    /// outages keeps every draw.
+    /// Returns whether an update check started at `t` fails in an outage. It
+    /// draws from the check stream only while an outage is on, so a scenario
+    /// without outages keeps every draw.
     pub(super) fn check_fails(&mut self, t: SimTime) -> bool {
         let failure = self.ctx.schedule.outages().check_failure(t);
         if failure == 0.0 {
@@ -206,9 +211,9 @@ impl UserSim<'_, '_> {
         draw < failure
     }
 
-    /// Probability that a download started at `t` fails: the network's own
-    /// failure combined with any outage. Outside outages it is exactly the
-    /// network's value, so the same uniform draw decides as before.
+    /// Returns the probability that a download started at `t` fails: the
+    /// network's own failure combined with any outage. Outside outages it is
+    /// exactly the network's value, so the same uniform draw decides as before.
     pub(super) fn download_failure(&self, t: SimTime) -> f64 {
         let outage = self.ctx.schedule.outages().download_failure(t);
         if outage == 0.0 {

@@ -25,9 +25,9 @@ impl UserSim<'_, '_> {
         }
     }
 
-    /// The app goes to the background for a moment (a dialog, a payment
-    /// page); the process stays alive. A visit whose launch failed has
-    /// nothing in the foreground to hide.
+    /// Hides the app for a moment (a dialog, a payment page) while the
+    /// process stays alive. A visit whose launch failed has nothing in the
+    /// foreground to hide.
     pub(super) fn hide(&mut self, t: SimTime, index: u32, queue: &mut EventQueue<Event>) {
         let trip = self.trips[index as usize];
         queue.schedule(trip.show, Event::Show(index));
@@ -41,8 +41,8 @@ impl UserSim<'_, '_> {
         self.after_hide(t, queue);
     }
 
-    /// The app comes back from a background trip: not a launch, but a resume
-    /// like a hot start's for the policy and for deferred callbacks.
+    /// Shows the app again after a background trip. This is not a launch,
+    /// but the policy and deferred callbacks see it as a resume.
     pub(super) fn show(&mut self, t: SimTime, index: u32, queue: &mut EventQueue<Event>) {
         let trip = self.trips[index as usize];
         if let Some(next) = self.trips.get(index as usize + 1) {
@@ -97,8 +97,8 @@ impl UserSim<'_, '_> {
         }
     }
 
-    /// The app just went to the background: under `on_suspend` with an
-    /// update ready, the apply is set for when the app has stayed in the
+    /// Schedules the `on_suspend` apply after the app went to the background
+    /// with an update ready. It fires once the app has stayed in the
     /// background for `min_background`.
     pub(super) fn after_hide(&mut self, t: SimTime, queue: &mut EventQueue<Event>) {
         if !self.state.suspend_armed {
@@ -112,9 +112,10 @@ impl UserSim<'_, '_> {
         }
     }
 
-    /// `on_suspend` applies the update in the background, if the app is
+    /// Applies the update in the background for `on_suspend`, if the app is
     /// still in the background stretch the apply was set for and the process
-    /// is alive. Nobody sees the restart: the next resume shows the new version.
+    /// is alive. The restart is not visible, and the next resume shows the
+    /// new version.
     pub(super) fn suspend_apply(&mut self, t: SimTime, epoch: u32) {
         if epoch != self.state.foreground_epoch
             || self.state.foreground
