@@ -189,6 +189,37 @@ fn default_scenario_bytes_unchanged() {
 }
 
 #[test]
+fn neutral_field_keys_change_nothing() {
+    // The built-in scenario with the new keys set to their neutral values
+    // writes the same bytes as without them.
+    let text = scenario::DEFAULT_SCENARIO
+        .replacen(
+            "check_on_hot_start = false",
+            "check_on_hot_start = false\nsync_check_on_cold_start = false\n\
+             skipped_critical = \"ignore\"\non_device_rollback = false",
+            1,
+        )
+        .replacen(
+            "critical = false",
+            "critical = false\nstart_failure = 0.0",
+            1,
+        )
+        .replacen(
+            "launches_per_day = 4.0",
+            "launches_per_day = 4.0\nbrief_backgrounds_per_hour = 0",
+            1,
+        )
+        .replace(
+            "on_update_ready = \"",
+            "since_version = \"1.9.0\"\non_update_ready = \"",
+        );
+    let scenario = parse(&text);
+    assert_eq!(scenario.policies.len(), 4);
+    assert!(scenario.policies.iter().all(|p| p.since_package == 0));
+    assert_eq!(digest(&run(&scenario, 2_000, 2)), DEFAULT_DIGEST);
+}
+
+#[test]
 fn existing_paths_bytes_unchanged() {
     let scenario = parse(EXISTING_PATHS);
     assert_eq!(digest(&run(&scenario, 2_000, 2)), EXISTING_PATHS_DIGEST);
@@ -1037,7 +1068,10 @@ fn expo_profile_defaults() {
 #[test]
 fn invalid_field_keys_are_rejected() {
     // (scenario text, key, value as written, English fragment, Chinese fragment)
-    let cases: [(String, &str, &str, &str, &str); 12] = [
+    let many_hosts: String = (0..65)
+        .map(|i| format!("[[host]]\nname = \"h{i}\"\nshare = 0.01\n"))
+        .collect();
+    let cases: [(String, &str, &str, &str, &str); 13] = [
         (
             format!("{ONE_RELEASE}[[policy]]\nname = \"p\"\non_update_ready = \"force\"\nsince_version = \"9.9\"\n"),
             "policy[0].since_version",
@@ -1065,6 +1099,13 @@ fn invalid_field_keys_are_rejected() {
             "0.5",
             "sum to 0.9",
             "之和为 0.9",
+        ),
+        (
+            format!("{ONE_RELEASE}{many_hosts}"),
+            "host",
+            "\"h64\"",
+            "65 hosts exceed the limit of 64; merge hosts that behave alike into one table",
+            "宿主数量 65 超过上限 64",
         ),
         (
             format!("{ONE_RELEASE}[[host]]\nname = \"a|b\"\nshare = 1.0\n"),

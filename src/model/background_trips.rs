@@ -2,6 +2,10 @@
 //! payment page, a share sheet. The app is hidden and shown again without a
 //! new launch, and the time away counts as background time (for
 //! `min_background` and for a callback deferred to the next foreground).
+//!
+//! NOTE: the process stays alive for the whole trip, even a trip longer
+//! than the keep-alive. A host that ends the process mid-trip is not
+//! modelled.
 
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};

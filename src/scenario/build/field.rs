@@ -10,6 +10,10 @@ use super::*;
 /// this.
 const MASK_BITS: usize = 64;
 
+/// Largest number of `[[host]]` tables. Each host repeats the per-client
+/// output rows, so a few dozen already multiply the output files' size.
+const MAX_HOSTS: usize = 64;
+
 /// Characters that a host name cannot contain, because it appears in output
 /// metric names such as `launch_coverage|client=desktop` and in CSV fields.
 const HOST_NAME_FORBIDDEN: [char; 6] = ['|', '=', ',', '"', '\n', '\r'];
@@ -321,6 +325,16 @@ pub(super) fn build_hosts(
             "宿主列表为空",
             "add a [[host]] table with name and share, or remove the empty list",
             "请添加包含 name 与 share 的 [[host]] 表，或删除空列表",
+        ));
+    }
+    if raw.len() > MAX_HOSTS {
+        return Err(ctx.rule(
+            "host",
+            Some(raw[MAX_HOSTS].name.span()),
+            &format!("{} hosts exceed the limit of {MAX_HOSTS}", raw.len()),
+            &format!("宿主数量 {} 超过上限 {MAX_HOSTS}", raw.len()),
+            "merge hosts that behave alike into one table",
+            "请把行为相同的宿主合并为一个表",
         ));
     }
     let mut hosts: Vec<Host> = Vec::with_capacity(raw.len());
