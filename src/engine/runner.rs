@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use crate::engine::rng::{self, Stream};
+use crate::model::background_trips::BackgroundTrip;
 use crate::model::launches::Visit;
 use crate::model::population::{LaunchSource, PlannedUser, PopulationPlan};
 use crate::model::schedule::Schedule;
@@ -40,6 +41,9 @@ pub struct RunOptions {
 pub struct RunOutput {
     /// `bins[policy][replication]`.
     pub bins: Vec<Vec<Bins>>,
+    /// `clients[host][policy][replication]`: the same counters split by host
+    /// client; empty when the scenario has no `[[host]]` tables.
+    pub clients: Vec<Vec<Vec<Bins>>>,
     /// Existing users simulated per replication.
     pub users: u64,
     /// Replications run.
@@ -118,12 +122,13 @@ impl<'a> RunSetup<'a> {
     }
 
     /// Creates user `index` of `replication` from its own streams and draws
-    /// its visits into `visits`.
+    /// its visits into `visits` and its brief background trips into `trips`.
     pub fn prepare_user(
         &self,
         replication: u32,
         index: u64,
         visits: &mut Vec<Visit>,
+        trips: &mut Vec<BackgroundTrip>,
     ) -> PlannedUser {
         let mut traits_rng = rng::stream(self.seed, replication, index, Stream::Traits);
         let mut launch_rng = rng::stream(self.seed, replication, index, Stream::Launches);
@@ -133,6 +138,8 @@ impl<'a> RunSetup<'a> {
             .user(replication, index, arrivals, &mut traits_rng);
         self.plan
             .visits(&user, index, &mut launch_rng, &mut traits_rng, visits);
+        self.plan
+            .background_trips(&user, replication, index, visits, trips);
         user
     }
 
@@ -167,7 +174,9 @@ pub fn run(
     let width = scenario.run.sample_every.0;
     let versions = scenario.versions.len();
     let policies = scenario.policies.len();
-    let empty = || vec![Bins::new(bins, width, versions); policies];
+    // Counters are kept per (policy, host) and summed over hosts at the end.
+    let hosts = scenario.hosts.len().max(1);
+    let empty = || vec![Bins::new(bins, width, versions); policies * hosts];
 
     let total_work: u64 = (0..replications).map(|r| setup.population(r)).sum();
     let done = AtomicU64::new(0);
@@ -184,20 +193,34 @@ pub fn run(
             (0..chunks)
                 .into_par_iter()
                 .fold(
-                    || (empty(), UserScratch::default(), Vec::<Visit>::new()),
-                    |(mut acc, mut scratch, mut visits), chunk| {
+                    || {
+                        (
+                            empty(),
+                            UserScratch::default(),
+                            Vec::<Visit>::new(),
+                            Vec::<BackgroundTrip>::new(),
+                        )
+                    },
+                    |(mut acc, mut scratch, mut visits, mut trips), chunk| {
                         let start = first + chunk * CHUNK;
                         let end = (start + CHUNK).min(last);
                         for index in start..end {
-                            let user = setup.prepare_user(replication, index, &mut visits);
+                            let user =
+                                setup.prepare_user(replication, index, &mut visits, &mut trips);
                             let network = &scenario.networks[user.network];
-                            for (policy, bins) in scenario.policies.iter().zip(acc.iter_mut()) {
+                            let host = user.traits.host as usize;
+                            for (policy, bins) in scenario
+                                .policies
+                                .iter()
+                                .zip(acc.iter_mut().skip(host).step_by(hosts))
+                            {
                                 let mut streams = setup.policy_streams(replication, index);
                                 simulate_user(
                                     &ctx,
                                     &user.traits,
                                     network,
                                     &visits,
+                                    &trips,
                                     policy,
                                     &mut streams,
                                     &mut scratch,
@@ -209,10 +232,10 @@ pub fn run(
                         let finished =
                             done.fetch_add(end - start, Ordering::Relaxed) + (end - start);
                         progress(finished, total_work);
-                        (acc, scratch, visits)
+                        (acc, scratch, visits, trips)
                     },
                 )
-                .map(|(acc, _, _)| acc)
+                .map(|(acc, _, _, _)| acc)
                 .reduce(empty, |mut a, b| {
                     for (x, y) in a.iter_mut().zip(&b) {
                         x.merge(y);
@@ -222,17 +245,33 @@ pub fn run(
         });
         by_replication.push(result);
     }
-    // Reorder from [replication][policy] to [policy][replication].
+    // Reorder from [replication][policy × host] to [policy][replication]
+    // summed over hosts, and [host][policy][replication] when hosts exist.
     let mut per_policy: Vec<Vec<Bins>> = (0..policies)
         .map(|_| Vec::with_capacity(replications as usize))
         .collect();
+    let mut clients: Vec<Vec<Vec<Bins>>> = if scenario.hosts.is_empty() {
+        Vec::new()
+    } else {
+        vec![vec![Vec::with_capacity(replications as usize); policies]; hosts]
+    };
     for replication in by_replication {
-        for (policy, bins) in replication.into_iter().enumerate() {
-            per_policy[policy].push(bins);
+        for (policy, per_host) in replication.chunks(hosts).enumerate() {
+            let mut total = per_host[0].clone();
+            for bins in &per_host[1..] {
+                total.merge(bins);
+            }
+            per_policy[policy].push(total);
+            for (host, bins) in per_host.iter().enumerate() {
+                if let Some(client) = clients.get_mut(host) {
+                    client[policy].push(bins.clone());
+                }
+            }
         }
     }
     Ok(RunOutput {
         bins: per_policy,
+        clients,
         users,
         replications,
         seed,
