@@ -1,6 +1,7 @@
 //! rollout-sim: a discrete-event simulator of mini-program update rollouts.
 #![warn(missing_docs)]
 
+pub mod calibrate;
 pub mod cli;
 pub mod engine;
 pub mod i18n;

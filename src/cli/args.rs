@@ -25,6 +25,8 @@ pub enum Command {
     Run(RunArgs),
     /// Validate a scenario and print what it would simulate, without running it.
     Check(CheckArgs),
+    /// Fit a scenario's population to a launch trace and write it with a fit report.
+    Calibrate(super::calibrate::CalibrateArgs),
 }
 
 /// Arguments of `run`.

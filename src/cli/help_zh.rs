@@ -1,7 +1,7 @@
 //! Chinese help texts, applied to the clap command when the language is
 //! Chinese. Keys are argument ids; a missing id keeps the English text.
 
-use clap::Command;
+use clap::{Arg, ArgAction, Command};
 
 const ROOT: &[(&str, &str)] = &[(
     "lang",
@@ -24,10 +24,61 @@ fn apply(mut command: Command, texts: &[(&'static str, &'static str)]) -> Comman
     for (id, text) in texts {
         command = command.mut_arg(*id, |arg| arg.help(*text));
     }
+    // clap adds its own `help` and `version` flags only when the command is
+    // built, so `mut_arg` cannot reach them here. Flags of the same names
+    // with Chinese texts replace them.
     command
-        .mut_arg("help", |arg| arg.help("显示帮助"))
-        .mut_arg("version", |arg| arg.help("显示版本"))
+        .disable_help_flag(true)
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help("显示帮助"),
+        )
+        .disable_version_flag(true)
+        .arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help("显示版本"),
+        )
 }
+
+const CALIBRATE: &[(&str, &str)] = &[
+    (
+        "trace",
+        "启动轨迹（含 user_id、app、event、timestamp 列的 CSV；见 docs/trace-format.zh-CN.md）",
+    ),
+    ("out", "要写出的场景文件"),
+    ("apps", "只保留这些应用（逗号分隔）；默认保留全部"),
+    (
+        "exclude_file",
+        "要剔除的应用名列表文件，每行一个（以 # 开头的行被忽略）",
+    ),
+    (
+        "timezone",
+        "每日分布所用本地时间的 UTC 偏移，例如 +01:00（默认取轨迹中第一次打开的偏移）",
+    ),
+    (
+        "merge_gap",
+        "合并同一对中间隔不超过该时长的访问，例如 1s 或 0s",
+    ),
+    (
+        "max_segments",
+        "尝试的最大分群数（1 到 8）；由 BIC 在其中选择",
+    ),
+    (
+        "template",
+        "复制其 run、client、network、release 和 policy 表的场景（默认：内置微信场景）",
+    ),
+    (
+        "report",
+        "拟合报告的目录（默认：场景路径去掉 .toml 后加 -fit）",
+    ),
+    ("seed", "验证模拟的随机种子"),
+];
 
 /// Replaces the help texts with Chinese ones.
 pub fn localize(command: Command) -> Command {
@@ -44,6 +95,18 @@ pub fn localize(command: Command) -> Command {
         })
         .mut_subcommand("check", |sub| {
             apply(sub.about("校验场景并打印将要模拟的内容，不运行"), CHECK)
+        })
+        .mut_subcommand("calibrate", |sub| {
+            apply(
+                sub.about("按启动轨迹拟合场景的用户群体，写出场景文件和拟合报告"),
+                CALIBRATE,
+            )
         });
-    command.mut_subcommand("help", |sub| sub.about("显示帮助"))
+    // The `help` subcommand, like the help flag, exists only once clap
+    // builds the command.
+    if command.find_subcommand("help").is_some() {
+        command.mut_subcommand("help", |sub| sub.about("显示帮助"))
+    } else {
+        command
+    }
 }

@@ -5,6 +5,7 @@
 //! any other failure.
 
 mod args;
+mod calibrate;
 mod check;
 mod help_zh;
 mod run;
@@ -92,6 +93,7 @@ pub fn run_with_args(args: Vec<OsString>) -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::execute(&args, lang),
         Command::Check(args) => check::execute(&args, lang),
+        Command::Calibrate(args) => calibrate::execute(&args, lang),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
