@@ -4,6 +4,7 @@
 pub mod calibrate;
 pub mod cli;
 pub mod engine;
+pub mod forecast;
 pub mod i18n;
 pub mod model;
 pub mod output;

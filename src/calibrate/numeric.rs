@@ -70,13 +70,17 @@ pub struct Minimum {
 ///
 /// The initial simplex adds `step[i]` to coordinate `i` of `start`. The
 /// search stops after `max_evaluations` evaluations, or when the objective
-/// values of the simplex differ by at most `tolerance`. A NaN objective is
-/// treated as +∞.
+/// values of the simplex differ by at most `tolerance` and no vertex is
+/// more than `x_tolerance` from the best in any coordinate. The second
+/// condition keeps a piecewise-constant objective, such as a simulation
+/// with fixed random numbers, from stopping on a flat step. A NaN
+/// objective is treated as +∞.
 pub fn nelder_mead(
     mut objective: impl FnMut(&[f64]) -> f64,
     start: &[f64],
     step: &[f64],
     tolerance: f64,
+    x_tolerance: f64,
     max_evaluations: usize,
 ) -> Minimum {
     let n = start.len();
@@ -107,7 +111,11 @@ pub fn nelder_mead(
     loop {
         simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
         let spread = simplex[n].1 - simplex[0].1;
-        if spread <= tolerance || evaluations.get() >= max_evaluations {
+        let size = simplex[1..]
+            .iter()
+            .flat_map(|(point, _)| point.iter().zip(&simplex[0].0).map(|(a, b)| (a - b).abs()))
+            .fold(0.0, f64::max);
+        if (spread <= tolerance && size <= x_tolerance) || evaluations.get() >= max_evaluations {
             break;
         }
         let mut centroid = vec![0.0; n];
@@ -250,7 +258,7 @@ mod tests {
     #[test]
     fn nelder_mead_finds_rosenbrock_minimum() {
         let rosenbrock = |x: &[f64]| (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2);
-        let minimum = nelder_mead(rosenbrock, &[-1.2, 1.0], &[0.5, 0.5], 1e-14, 2_000);
+        let minimum = nelder_mead(rosenbrock, &[-1.2, 1.0], &[0.5, 0.5], 1e-14, 1e-6, 2_000);
         assert!((minimum.point[0] - 1.0).abs() < 1e-3, "{:?}", minimum.point);
         assert!((minimum.point[1] - 1.0).abs() < 1e-3, "{:?}", minimum.point);
         assert!(minimum.evaluations <= 2_000);

@@ -94,6 +94,7 @@ pub fn fit_lognormal(durations_s: &[(f64, f64)], resolution_s: f64) -> Option<Lo
         &[mean, start_sigma.ln()],
         &[0.3, 0.2],
         1e-9 * total,
+        1e-5,
         800,
     );
     Some(LogNormal {
