@@ -27,6 +27,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Fit a scenario's population to a launch trace and write it with a fit report.
     Calibrate(super::calibrate::CalibrateArgs),
+    /// Fit uncertain parameters to the launch coverage of a release's first hours and forecast the rest.
+    Forecast(super::forecast::ForecastArgs),
 }
 
 /// Arguments of `run`.

@@ -81,6 +81,24 @@ const CALIBRATE: &[(&str, &str)] = &[
 ];
 
 /// Replaces the help texts with Chinese ones.
+const FORECAST: &[(&str, &str)] = &[
+    ("scenario", "所观测版本的场景文件（TOML）"),
+    (
+        "observed",
+        "观测到的启动覆盖率：含 time_h、launch_coverage 列（platform 列可选）的 CSV",
+    ),
+    ("out", "输出目录（默认：out/<场景文件名>-forecast）"),
+    ("policy", "应用所用的策略名（默认：场景中的第一个策略）"),
+    (
+        "users",
+        "每次模拟的用户数（默认取场景的用户数，最多 20000）",
+    ),
+    ("draws", "预测区间所用的参数抽样组数"),
+    ("max_evaluations", "参数搜索中最多的模拟次数"),
+    ("seed", "主随机种子；覆盖 run.seed"),
+    ("threads", "工作线程数（默认每核一个）；结果与线程数无关"),
+];
+
 pub fn localize(command: Command) -> Command {
     let command = command
         .about("模拟小程序新版本触达用户的速度，以及各种更新策略的代价")
@@ -100,6 +118,12 @@ pub fn localize(command: Command) -> Command {
             apply(
                 sub.about("按启动轨迹拟合场景的用户群体，写出场景文件和拟合报告"),
                 CALIBRATE,
+            )
+        })
+        .mut_subcommand("forecast", |sub| {
+            apply(
+                sub.about("按发布后最初几小时的启动覆盖率拟合不确定参数，并预测之后的曲线"),
+                FORECAST,
             )
         });
     // The `help` subcommand, like the help flag, exists only once clap

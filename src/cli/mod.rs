@@ -7,6 +7,7 @@
 mod args;
 mod calibrate;
 mod check;
+mod forecast;
 mod help_zh;
 mod run;
 
@@ -94,6 +95,7 @@ pub fn run_with_args(args: Vec<OsString>) -> ExitCode {
         Command::Run(args) => run::execute(&args, lang),
         Command::Check(args) => check::execute(&args, lang),
         Command::Calibrate(args) => calibrate::execute(&args, lang),
+        Command::Forecast(args) => forecast::execute(&args, lang),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -134,17 +134,17 @@ pub struct ParameterEstimate {
     pub search_standard_error: f64,
 }
 
-/// A coverage time with its interval over the draws; `None` means not
-/// reached within the horizon.
+/// Hours from the newest release until launch coverage reaches a level and
+/// stays there; `None` means not reached within the horizon.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Reach {
     /// Coverage threshold in percent.
     pub threshold: u32,
-    /// Hours after the newest release, on the best-fit curve.
+    /// On the mean curve over the draws.
     pub estimate: Option<f64>,
-    /// 5th percentile over the draws.
+    /// On the band's upper edge (the 95th percentile), the earliest.
     pub low: Option<f64>,
-    /// 95th percentile over the draws.
+    /// On the band's lower edge (the 5th percentile), the latest.
     pub high: Option<f64>,
 }
 
@@ -659,40 +659,37 @@ pub fn forecast(
         .map(|bin| band(&draw_curves.iter().map(|c| c[bin]).collect::<Vec<_>>()))
         .collect();
 
-    let as_series = |values: &[Option<f64>]| Series {
+    // Coverage times follow `run`: the first sample from which the mean
+    // curve stays at or above the level. The interval uses the band's
+    // edges: the upper edge reaches the level first, the lower edge last.
+    let edge = |pick: fn(&BandValue) -> f64| Series {
         metric: "launch_coverage".to_string(),
-        values: values
+        values: band_values
             .iter()
             .map(|v| {
-                v.map(|mean| BandValue {
-                    mean,
-                    p05: mean,
-                    p95: mean,
+                v.map(|v| {
+                    let value = pick(&v);
+                    BandValue {
+                        mean: value,
+                        p05: value,
+                        p95: value,
+                    }
                 })
             })
             .collect(),
     };
-    let fitted_series = as_series(&fitted);
-    let draw_series: Vec<Series> = draw_curves.iter().map(|c| as_series(c)).collect();
+    let mean_curve = edge(|v| v.mean);
+    let lower_edge = edge(|v| v.p05);
+    let upper_edge = edge(|v| v.p95);
     let reach = THRESHOLDS
         .iter()
         .map(|&threshold| {
             let level = threshold as f64 / 100.0;
-            let estimate = time_to_reach(&times_h, &fitted_series, level, release_h);
-            // Draws that never reach the level count as later than any
-            // that do.
-            let mut times: Vec<f64> = draw_series
-                .iter()
-                .map(|s| time_to_reach(&times_h, s, level, release_h).unwrap_or(f64::INFINITY))
-                .collect();
-            let finite = |value: f64| value.is_finite().then_some(value);
-            let low = finite(percentile_of(&mut times, 0.05));
-            let high = finite(percentile_of(&mut times, 0.95));
             Reach {
                 threshold,
-                estimate,
-                low,
-                high,
+                estimate: time_to_reach(&times_h, &mean_curve, level, release_h),
+                low: time_to_reach(&times_h, &upper_edge, level, release_h),
+                high: time_to_reach(&times_h, &lower_edge, level, release_h),
             }
         })
         .collect();
