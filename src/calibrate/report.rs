@@ -608,12 +608,12 @@ fn markdown(
         "{}\n\n`[{}]`\n",
         match lang {
             Lang::En => format!(
-                "Relative intensity of episode starts by local hour (UTC{}), mean 1: opens weighted by the chosen fit's probability that they start an episode, divided by the time the pairs were observed outside a visit in that hour. Hours without opens keep {} of the mean.",
+                "Relative intensity of episode starts by local hour (UTC{}), mean 1. Opens are weighted by the chosen fit's probability that they start an episode and divided by the time the pairs were observed outside a visit in that hour, each pair's time weighted by its fitted rate. Hours without opens keep {} of the mean.",
                 offset_text((offset / 60_000) as i32),
                 crate::calibrate::mixture::MIN_PROFILE
             ),
             Lang::ZhCn => format!(
-                "按本地小时（UTC{}）统计的使用片段开始强度，均值为 1：打开次数按所选模型判断其开启片段的概率加权，再除以各对在该小时内处于观测窗口且不在前台的时间。没有打开的小时保留均值的 {}。",
+                "按本地小时（UTC{}）统计的使用片段开始强度，均值为 1。打开次数按所选模型判断其开启片段的概率加权，再除以各对在该小时内处于观测窗口且不在前台的时间，其中每个对的时间按其拟合频率加权。没有打开的小时保留均值的 {}。",
                 offset_text((offset / 60_000) as i32),
                 crate::calibrate::mixture::MIN_PROFILE
             ),

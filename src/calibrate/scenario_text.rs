@@ -377,9 +377,9 @@ fn write_population(
     push_comment(
         out,
         if zh {
-            "每日分布：各本地小时内开启使用片段的启动次数（按模型的后验概率加权），除以用户在该小时内处于观测窗口且不在前台的时间，再缩放到均值 1（最大似然估计）。"
+            "每日分布：各本地小时内开启使用片段的启动次数（按模型的后验概率加权），除以用户在该小时内处于观测窗口且不在前台的时间（按各用户的拟合频率加权），再缩放到均值 1（最大似然估计）。"
         } else {
-            "Daily profile: opens that start an episode of use in each local hour (weighted by the fit's posterior), divided by the time users were observed outside a visit in that hour, scaled to a mean of 1 (the maximum-likelihood estimate)."
+            "Daily profile: opens that start an episode of use in each local hour (weighted by the fit's posterior), divided by the time users were observed outside a visit in that hour (weighted by each user's fitted rate), scaled to a mean of 1 (the maximum-likelihood estimate)."
         },
     );
     let values: Vec<String> = calibration

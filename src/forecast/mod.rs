@@ -1,9 +1,9 @@
 //! Forecast of a release's launch coverage from its first hours.
 //!
-//! [`forecast`] fits the parameters a team rarely knows, by Nelder–Mead
-//! search over short simulations of the observed hours that all use the
-//! same seed (common random numbers), minimizing the squared error between
-//! simulated and observed launch coverage:
+//! [`forecast`] fits the parameters a team seldom has numbers for. A
+//! Nelder–Mead search runs short simulations of the observed hours, all
+//! with the same seed (common random numbers), and minimizes the squared
+//! error between simulated and observed launch coverage. The parameters:
 //!
 //! - the share of clients with the periodic check;
 //! - the prompt's accept rate, when the forecast policy is a prompt (the
@@ -69,7 +69,7 @@ impl Parameter {
 
     /// Maps a value to the unbounded scale of the search: logit for shares,
     /// natural log for the scale, clamped to the bounds.
-    fn to_search(self, value: f64) -> f64 {
+    fn value_to_search(self, value: f64) -> f64 {
         match self {
             Parameter::KeepAliveScale => value
                 .max(1e-9)
@@ -83,7 +83,7 @@ impl Parameter {
     }
 
     /// Maps a search value back, clamped to the bounds.
-    fn from_search(self, x: f64) -> f64 {
+    fn search_to_value(self, x: f64) -> f64 {
         match self {
             Parameter::KeepAliveScale => x.clamp(-SCALE_BOUND.ln(), SCALE_BOUND.ln()).exp(),
             _ => 1.0 / (1.0 + (-x.clamp(-LOGIT_BOUND, LOGIT_BOUND)).exp()),
@@ -337,7 +337,7 @@ impl Model {
         self.parameters
             .iter()
             .zip(search)
-            .map(|(p, &x)| p.from_search(x))
+            .map(|(p, &x)| p.search_to_value(x))
             .collect()
     }
 }
@@ -551,7 +551,7 @@ pub fn forecast(
         .parameters
         .iter()
         .zip(&prior)
-        .map(|(parameter, &value)| parameter.to_search(value).clamp(-4.0, 4.0))
+        .map(|(parameter, &value)| parameter.value_to_search(value).clamp(-4.0, 4.0))
         .collect();
     let simplex_step: Vec<f64> = model.parameters.iter().map(|p| p.steps().0).collect();
     let mut failure: Option<anyhow::Error> = None;
@@ -741,11 +741,11 @@ mod tests {
     fn search_scale_round_trips() {
         for parameter in [Parameter::PeriodicCheckShare, Parameter::KeepAliveScale] {
             for value in [0.2, 0.5, 0.9] {
-                let back = parameter.from_search(parameter.to_search(value));
+                let back = parameter.search_to_value(parameter.value_to_search(value));
                 assert!((back - value).abs() < 1e-12, "{parameter:?} {value} {back}");
             }
         }
-        assert!((Parameter::KeepAliveScale.from_search(100.0) - 10.0).abs() < 1e-9);
+        assert!((Parameter::KeepAliveScale.search_to_value(100.0) - 10.0).abs() < 1e-9);
     }
 
     #[test]

@@ -171,7 +171,7 @@ impl ObservedError {
                 } else {
                     "0 到 1 之间的占比（42 % 写作 0.42）"
                 };
-                format!("{file} 第 {line} 行 `{column}` 列的取值 {value} 超出范围。请写成{valid}。")
+                format!("{file} 第 {line} 行 `{column}` 列的取值 {value} 超出范围。请写成：{valid}。")
             }
             (
                 ObservedError::NotIncreasing {
