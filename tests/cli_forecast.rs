@@ -135,3 +135,16 @@ fn forecast_rejects_unknown_policy() {
             "invalid value 'prompt' for --policy: the scenario's policies are none",
         ));
 }
+
+#[test]
+fn forecast_rejects_sub_minute_interval() {
+    let (dir, scenario, observed) =
+        setup("time_h,launch_coverage\n1,0.2\n1.001,0.21\n2,0.3\n3,0.4\n");
+    forecast(&scenario, &observed, &dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(contains("value 1.001 in column `time_h` at line 3 of"))
+        .stderr(contains(
+            "rounds to the same whole minute as the previous row",
+        ));
+}

@@ -113,6 +113,11 @@ fn forecast_error(error: ForecastError, observed: &Path, lang: Lang) -> CliError
             format!("value {time_h} in column `time_h` at line {line} of {file} is after the scenario's horizon of {horizon_h} h. Lengthen run.horizon or drop the row."),
             format!("{file} 第 {line} 行 `time_h` 列的取值 {time_h} 晚于场景时长 {horizon_h} 小时。请延长 run.horizon 或删除该行。"),
         ),
+        ForecastError::SameMinute { line, time_h } => invalid(
+            lang,
+            format!("value {time_h} in column `time_h` at line {line} of {file} rounds to the same whole minute as the previous row. Observed intervals must be at least a minute long."),
+            format!("{file} 第 {line} 行 `time_h` 列的取值 {time_h} 取整到分钟后与上一行相同。观测区间至少需要一分钟。"),
+        ),
         ForecastError::TraceScenario => invalid(
             lang,
             "forecast needs a scenario with population segments; this one replays a launch trace".to_string(),

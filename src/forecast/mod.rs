@@ -206,6 +206,16 @@ pub enum ForecastError {
         /// The horizon.
         horizon_h: f64,
     },
+    /// An observed time falls in the same whole minute as the previous one.
+    #[error(
+        "the observed time {time_h} h at line {line} rounds to the same minute as the previous row"
+    )]
+    SameMinute {
+        /// Line of the point.
+        line: u64,
+        /// Its time.
+        time_h: f64,
+    },
     /// The scenario replays a trace, which the forecast does not support.
     #[error("the scenario replays a launch trace; forecast needs the synthetic launch model of population segments")]
     TraceScenario,
@@ -360,7 +370,8 @@ fn simulate(scenario: &Scenario, options: &ForecastOptions, seed: u64) -> anyhow
         .expect("one policy and one replication"))
 }
 
-/// Launch coverage of each interval `(start, end]` given in bins.
+/// Launch coverage of each interval `(start, end]` given in bins; NaN for
+/// an interval without simulated launches.
 fn interval_coverage(bins: &Bins, intervals: &[(usize, usize)]) -> Vec<f64> {
     let newest = bins.counter(Counter::LaunchesNewest);
     let launches = bins.counter(Counter::Launches);
@@ -370,7 +381,7 @@ fn interval_coverage(bins: &Bins, intervals: &[(usize, usize)]) -> Vec<f64> {
             let n: u64 = newest[first..last].iter().sum();
             let d: u64 = launches[first..last].iter().sum();
             if d == 0 {
-                0.0
+                f64::NAN
             } else {
                 n as f64 / d as f64
             }
@@ -523,6 +534,12 @@ pub fn forecast(
     let mut start = release_minutes;
     for point in points {
         let end = minutes(point.time_h);
+        if end <= start {
+            return Err(ForecastError::SameMinute {
+                line: point.line,
+                time_h: point.time_h,
+            });
+        }
         intervals.push((
             (start / width_minutes) as usize,
             (end / width_minutes) as usize,
@@ -538,11 +555,14 @@ pub fn forecast(
             &intervals,
         ))
     };
+    // An interval without simulated launches has no coverage to compare,
+    // so it adds nothing rather than counting as 0 % coverage.
     let squared_error = |simulated: &[f64]| -> f64 {
         simulated
             .iter()
             .zip(&observed)
             .map(|(s, o)| (s - o).powi(2))
+            .filter(|e| e.is_finite())
             .sum()
     };
 
@@ -604,7 +624,8 @@ pub fn forecast(
         let plus = simulate_fit(&up)?;
         let minus = simulate_fit(&down)?;
         for i in 0..n {
-            jacobian[i][j] = (plus[i] - minus[i]) / (2.0 * h);
+            let slope = (plus[i] - minus[i]) / (2.0 * h);
+            jacobian[i][j] = if slope.is_finite() { slope } else { 0.0 };
         }
     }
     let mut information = vec![vec![0.0; p]; p];
