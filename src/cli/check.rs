@@ -135,6 +135,17 @@ pub fn describe(scenario: &Scenario, lang: Lang) -> String {
             lang.pick("keep-alive", "后台存活"),
             segment.keep_alive
         );
+        if let Some(burst) = &segment.burst {
+            let _ = writeln!(
+                out,
+                "    {} {:.2} {}, {} {}",
+                lang.pick("bursts: mean", "连续访问：平均"),
+                burst.mean_visits,
+                lang.pick("visits per episode", "次访问/使用片段"),
+                lang.pick("gap", "间隔"),
+                burst.gap
+            );
+        }
     }
     for network in &scenario.networks {
         let _ = writeln!(

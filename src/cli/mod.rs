@@ -5,8 +5,10 @@
 //! any other failure.
 
 mod args;
+mod calibrate;
 mod check;
 mod explain;
+mod forecast;
 mod help_zh;
 mod progress;
 mod run;
@@ -97,6 +99,8 @@ pub fn run_with_args(args: Vec<OsString>) -> ExitCode {
         Command::Check(args) => check::execute(&args, lang),
         Command::Sweep(args) => sweep::execute(&args, lang),
         Command::Explain(args) => explain::execute(&args, lang),
+        Command::Calibrate(args) => calibrate::execute(&args, lang),
+        Command::Forecast(args) => forecast::execute(&args, lang),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

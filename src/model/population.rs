@@ -8,7 +8,7 @@ use rand_distr::{Distribution, Exp1};
 
 use crate::engine::rng::{self, SimRng, Stream};
 use crate::model::background_trips::{draw_background_trips, BackgroundTrip};
-use crate::model::launches::{draw_visits, LaunchClock, Visit};
+use crate::model::launches::{draw_visits, BurstSampler, LaunchClock, Visit};
 use crate::model::user::UserTraits;
 use crate::scenario::dist::DurationSampler;
 use crate::scenario::{Scenario, StaleSource, UpdateReadyCallback};
@@ -68,7 +68,8 @@ fn spread(index: u64, m: u64) -> u64 {
 
 /// Per-segment samplers.
 pub struct SegmentModel {
-    /// Launch intensity by local hour.
+    /// Launch intensity by local hour; with `burst`, the intensity of
+    /// episode starts.
     pub clock: LaunchClock,
     /// Session length sampler.
     pub session: DurationSampler,
@@ -76,6 +77,8 @@ pub struct SegmentModel {
     pub keep_alive: DurationSampler,
     /// Brief trips to the background: rate per foreground hour and duration.
     pub background_trips: Option<(f64, DurationSampler)>,
+    /// Episodes of use, when the segment has a burst model.
+    pub burst: Option<BurstSampler>,
 }
 
 /// Traits drawn from the user's field stream.
@@ -191,18 +194,30 @@ impl<'a> PopulationPlan<'a> {
         let segments = population
             .segments
             .iter()
-            .map(|s| SegmentModel {
-                clock: LaunchClock::new(
-                    s.launches_per_day,
-                    &population.daily_profile,
-                    population.start_minute_of_day,
-                ),
-                session: s.session.sampler(),
-                keep_alive: s.keep_alive.sampler(),
-                background_trips: s
-                    .brief_background
-                    .as_ref()
-                    .map(|b| (b.per_hour, b.duration.sampler())),
+            .map(|s| {
+                // With bursts, `launches_per_day` counts visits, and each
+                // episode brings `mean_visits` of them on average.
+                let episodes_per_day = match &s.burst {
+                    Some(burst) => s.launches_per_day / burst.mean_visits,
+                    None => s.launches_per_day,
+                };
+                SegmentModel {
+                    clock: LaunchClock::new(
+                        episodes_per_day,
+                        &population.daily_profile,
+                        population.start_minute_of_day,
+                    ),
+                    session: s.session.sampler(),
+                    keep_alive: s.keep_alive.sampler(),
+                    background_trips: s
+                        .brief_background
+                        .as_ref()
+                        .map(|b| (b.per_hour, b.duration.sampler())),
+                    burst: s
+                        .burst
+                        .as_ref()
+                        .map(|burst| BurstSampler::new(burst.mean_visits, burst.gap.sampler())),
+                }
             })
             .collect();
         let mut end = 0.0;
@@ -407,6 +422,7 @@ impl<'a> PopulationPlan<'a> {
                     &model.clock,
                     &model.session,
                     keep_alive,
+                    model.burst.as_ref(),
                     SimTime::ZERO,
                     !user.traits.is_new,
                     first_open,

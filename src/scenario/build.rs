@@ -869,6 +869,7 @@ fn build_segments(
             },
             keep_alive: keep_alive.clone(),
             brief_background: None,
+            burst: None,
         }]);
     };
     if raw.is_empty() {
@@ -936,6 +937,10 @@ fn build_segments(
             None => keep_alive.clone(),
         };
         let brief_background = field::brief_background(ctx, i, seg)?;
+        let burst = match &seg.burst {
+            Some(raw) => Some(build_burst(ctx, &key("burst"), raw)?),
+            None => None,
+        };
         segments.push(Segment {
             name: seg.name.get_ref().clone(),
             share,
@@ -943,10 +948,31 @@ fn build_segments(
             session,
             keep_alive,
             brief_background,
+            burst,
         });
     }
     check_shares(ctx, "population.segment[*].share", &shares)?;
     Ok(segments)
+}
+
+/// Largest `mean_visits` of a burst: an episode of a thousand visits is
+/// already a different app.
+const MAX_MEAN_VISITS: f64 = 1_000.0;
+
+fn build_burst(ctx: &Context, key: &str, raw: &RawBurst) -> Result<Burst> {
+    let mean_visits = *raw.mean_visits.get_ref();
+    if !(1.0..=MAX_MEAN_VISITS).contains(&mean_visits) {
+        return Err(ctx.rule(
+            &format!("{key}.mean_visits"),
+            Some(raw.mean_visits.span()),
+            &format!("must be from 1 to {MAX_MEAN_VISITS}"),
+            &format!("必须在 1 到 {MAX_MEAN_VISITS} 之间"),
+            "give the mean number of visits per episode of use, such as 2.5 (1 means no bursts)",
+            "请给出每个使用片段的平均访问次数，例如 2.5（1 表示没有连续访问）",
+        ));
+    }
+    let gap = distribution(ctx, &format!("{key}.gap"), &raw.gap)?;
+    Ok(Burst { mean_visits, gap })
 }
 
 fn build_networks(ctx: &Context, raw: &Option<Vec<RawNetwork>>) -> Result<Vec<Network>> {

@@ -66,6 +66,15 @@ pub struct RawSegment {
     pub keep_alive: Option<RawValue>,
     pub brief_backgrounds_per_hour: Option<Spanned<f64>>,
     pub brief_background: Option<RawValue>,
+    pub burst: Option<RawBurst>,
+}
+
+/// `burst = { mean_visits = 2.5, gap = ... }` of a segment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBurst {
+    pub mean_visits: Spanned<f64>,
+    pub gap: RawValue,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -98,6 +98,24 @@ pub struct Segment {
     pub keep_alive: DurationDist,
     /// Brief trips to the background inside a session, if any.
     pub brief_background: Option<BriefBackground>,
+    /// Visits grouped into episodes of use; `None` is the plain Poisson
+    /// launch process.
+    pub burst: Option<Burst>,
+}
+
+/// Bursty launches: a Poisson process of use episodes, each a geometric
+/// number of visits separated by short gaps.
+///
+/// With a burst model, `launches_per_day` still counts every visit, so
+/// episodes start at `launches_per_day / mean_visits` per day, and only
+/// while no episode is in progress.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Burst {
+    /// Mean visits per episode, at least 1. An episode continues after each
+    /// visit with probability `1 - 1 / mean_visits`.
+    pub mean_visits: f64,
+    /// Time from a visit's close to the next open within one episode.
+    pub gap: DurationDist,
 }
 
 /// Where trace launches come from.
