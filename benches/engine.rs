@@ -12,11 +12,10 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 
 use rollout_sim::engine::queue::EventQueue;
 use rollout_sim::engine::rng::{ReplicationSeeds, Stream};
-use rollout_sim::engine::runner::{self, RunOptions};
-use rollout_sim::model::launches::{draw_visits, Visit};
-use rollout_sim::model::population::{LaunchSource, PlannedUser, PopulationPlan};
-use rollout_sim::model::schedule::Schedule;
-use rollout_sim::model::user::{simulate_user, PolicyStreams, RunContext, UserScratch};
+use rollout_sim::engine::runner::{self, RunOptions, RunSetup};
+use rollout_sim::model::launches::draw_visits;
+use rollout_sim::model::population::{LaunchSource, PopulationPlan};
+use rollout_sim::model::user::{simulate_user, UserScratch};
 use rollout_sim::scenario;
 use rollout_sim::stats::bins::Bins;
 use rollout_sim::time::{SimTime, MS_PER_HOUR};
@@ -85,31 +84,6 @@ fn bench_event_queue(c: &mut Criterion) {
     group.finish();
 }
 
-/// The default scenario's plan and users, with their visits drawn.
-struct Users {
-    scenario: scenario::Scenario,
-    users: Vec<(PlannedUser, Vec<Visit>, ReplicationSeeds)>,
-}
-
-fn default_users() -> Users {
-    let scenario = scenario::builtin_default();
-    let source = LaunchSource::Synthetic;
-    let plan = PopulationPlan::new(&scenario, USERS, scenario.run.seed, &source);
-    let seeds = ReplicationSeeds::new(scenario.run.seed, 0);
-    let users = (0..USERS)
-        .map(|index| {
-            let user_seeds = seeds.user(index);
-            let mut traits_rng = user_seeds.stream(Stream::Traits);
-            let mut launch_rng = user_seeds.stream(Stream::Launches);
-            let user = plan.user(0, index, &[], &mut traits_rng);
-            let mut visits = Vec::new();
-            plan.visits(&user, index, &mut launch_rng, &mut traits_rng, &mut visits);
-            (user, visits, seeds)
-        })
-        .collect();
-    Users { scenario, users }
-}
-
 fn bench_draw_visits(c: &mut Criterion) {
     let scenario = scenario::builtin_default();
     let source = LaunchSource::Synthetic;
@@ -131,6 +105,7 @@ fn bench_draw_visits(c: &mut Criterion) {
                         &model.clock,
                         &model.session,
                         &model.keep_alive,
+                        model.burst.as_ref(),
                         SimTime::ZERO,
                         true,
                         None,
@@ -147,35 +122,44 @@ fn bench_draw_visits(c: &mut Criterion) {
 }
 
 fn bench_simulate_user(c: &mut Criterion) {
-    let Users { scenario, users } = default_users();
-    let schedule = Schedule::new(&scenario);
-    let check_latency = scenario.client.check_latency.sampler();
-    let ctx = RunContext {
-        schedule: &schedule,
-        client: &scenario.client,
-        check_latency: &check_latency,
-        horizon: SimTime::ZERO + scenario.run.horizon,
+    let scenario = scenario::builtin_default();
+    let source = LaunchSource::Synthetic;
+    let options = RunOptions {
+        users: Some(USERS),
+        replications: Some(1),
+        ..RunOptions::default()
     };
+    let setup = RunSetup::new(&scenario, &source, &options);
+    let ctx = setup.context();
+    let users: Vec<_> = (0..USERS)
+        .map(|index| {
+            let (mut visits, mut trips) = (Vec::new(), Vec::new());
+            let user = setup.prepare_user(0, index, &mut visits, &mut trips);
+            (user, visits, trips)
+        })
+        .collect();
     let mut group = c.benchmark_group("simulate_user");
     group.throughput(Throughput::Elements(USERS));
     for policy in &scenario.policies {
         group.bench_function(policy.name.as_str(), |b| {
             let mut scratch = UserScratch::default();
             b.iter_batched_ref(
-                || Bins::new(scenario.run.bins(), scenario.run.sample_every.0, 2),
+                || {
+                    Bins::new(
+                        scenario.run.bins(),
+                        scenario.run.sample_every.0,
+                        scenario.versions.len(),
+                    )
+                },
                 |bins| {
-                    for (index, (user, visits, seeds)) in users.iter().enumerate() {
-                        let user_seeds = seeds.user(index as u64);
-                        let mut streams = PolicyStreams {
-                            network: user_seeds.stream(Stream::Network),
-                            checks: user_seeds.stream(Stream::Checks),
-                            prompts: user_seeds.stream(Stream::Prompts),
-                        };
+                    for (index, (user, visits, trips)) in users.iter().enumerate() {
+                        let mut streams = setup.policy_streams(0, index as u64);
                         simulate_user(
                             &ctx,
                             &user.traits,
                             &scenario.networks[user.network],
                             visits,
+                            trips,
                             policy,
                             &mut streams,
                             &mut scratch,

@@ -63,8 +63,10 @@
 // purpose; errors are rare, so the size of the `Err` variant does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod calibrate;
 pub mod cli;
 pub mod engine;
+pub mod forecast;
 pub mod i18n;
 pub mod model;
 pub mod output;

@@ -227,3 +227,48 @@ fn run_rejects_invalid_shard_flag() {
             .stderr(contains("0 <= K < N"));
     }
 }
+
+#[test]
+fn merged_shards_keep_per_host_rows() {
+    // host-mix.toml splits users over several super-app hosts, whose
+    // counters the shard files carry beside the totals.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = "scenarios/host-mix.toml";
+    let common = ["--users", "2000", "--replications", "2"];
+    let whole = dir.path().join("whole");
+    rollout_sim()
+        .args(["run", scenario])
+        .args(common)
+        .arg("--out")
+        .arg(&whole)
+        .assert()
+        .success();
+    let mut shards = Vec::new();
+    for index in 0..2 {
+        let shard = dir.path().join(format!("shard-{index}"));
+        rollout_sim()
+            .args(["run", scenario])
+            .args(common)
+            .args(["--shard", &format!("{index}/2")])
+            .arg("--out")
+            .arg(&shard)
+            .assert()
+            .success();
+        shards.push(shard);
+    }
+    let merged = dir.path().join("merged");
+    rollout_sim()
+        .args(["merge", scenario])
+        .args(&shards)
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    let whole_series = std::fs::read_to_string(whole.join("timeseries.csv")).expect("whole");
+    let merged_series = std::fs::read_to_string(merged.join("timeseries.csv")).expect("merged");
+    assert!(
+        whole_series.contains("client="),
+        "the scenario writes per-host rows"
+    );
+    assert!(merged_series == whole_series, "timeseries.csv differs");
+}

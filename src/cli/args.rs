@@ -33,6 +33,10 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Print one simulated user's whole timeline under one policy.
     Explain(ExplainArgs),
+    /// Fit a scenario's population to a launch trace and write it with a fit report.
+    Calibrate(super::calibrate::CalibrateArgs),
+    /// Fit uncertain parameters to the launch coverage of a release's first hours and forecast the rest.
+    Forecast(super::forecast::ForecastArgs),
 }
 
 /// Arguments of `run`.

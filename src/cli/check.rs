@@ -1,6 +1,8 @@
 //! `rollout-sim check`: validate a scenario and print what it would
 //! simulate, with the effective client settings and where each came from.
 
+mod field;
+
 use std::fmt::Write as _;
 
 use crate::cli::args::CheckArgs;
@@ -44,6 +46,12 @@ fn describe_action(action: &UpdateAction, lang: Lang) -> String {
         }
         (UpdateAction::OnResume { min_background }, Lang::ZhCn) => {
             format!("on_resume：在后台至少 {min_background} 后下次回到前台时应用")
+        }
+        (UpdateAction::OnSuspend { min_background }, Lang::En) => {
+            format!("on_suspend: apply in the background once the app has been there for {min_background}")
+        }
+        (UpdateAction::OnSuspend { min_background }, Lang::ZhCn) => {
+            format!("on_suspend：应用在后台停留满 {min_background} 后在后台应用更新")
         }
     }
 }
@@ -127,6 +135,17 @@ pub fn describe(scenario: &Scenario, lang: Lang) -> String {
             lang.pick("keep-alive", "后台存活"),
             segment.keep_alive
         );
+        if let Some(burst) = &segment.burst {
+            let _ = writeln!(
+                out,
+                "    {} {:.2} {}, {} {}",
+                lang.pick("bursts: mean", "连续访问：平均"),
+                burst.mean_visits,
+                lang.pick("visits per episode", "次访问/使用片段"),
+                lang.pick("gap", "间隔"),
+                burst.gap
+            );
+        }
     }
     for network in &scenario.networks {
         let _ = writeln!(
@@ -223,11 +242,13 @@ pub fn describe(scenario: &Scenario, lang: Lang) -> String {
     for policy in &scenario.policies {
         let _ = writeln!(
             out,
-            "  {}: {}",
+            "  {}: {}{}",
             policy.name,
-            describe_action(&policy.action, lang)
+            describe_action(&policy.action, lang),
+            field::policy_details(scenario, policy, lang)
         );
     }
+    field::describe(scenario, lang, &mut out);
     let _ = writeln!(
         out,
         "{}",

@@ -90,7 +90,13 @@ pub(crate) fn replay(
         }));
     }
     let mut visits: Vec<Visit> = Vec::new();
-    let user = setup.prepare_user(selection.replication, selection.user, &mut visits);
+    let mut trips = Vec::new();
+    let user = setup.prepare_user(
+        selection.replication,
+        selection.user,
+        &mut visits,
+        &mut trips,
+    );
     let mut streams = setup.policy_streams(selection.replication, selection.user);
     let mut bins = Bins::new(
         scenario.run.bins(),
@@ -103,6 +109,7 @@ pub(crate) fn replay(
         &user.traits,
         &scenario.networks[user.network],
         &visits,
+        &trips,
         &scenario.policies[selection.policy],
         &mut streams,
         &mut UserScratch::default(),

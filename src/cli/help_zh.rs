@@ -107,6 +107,16 @@ const SUBCOMMANDS: &[(&str, &str, ArgTexts)] = &[
         "打印一个模拟用户在某一策略下的完整时间线",
         EXPLAIN,
     ),
+    (
+        "calibrate",
+        "按启动轨迹拟合场景的用户群体，写出场景文件和拟合报告",
+        CALIBRATE,
+    ),
+    (
+        "forecast",
+        "按发布后最初几小时的启动覆盖率拟合不确定参数，并预测之后的曲线",
+        FORECAST,
+    ),
 ];
 
 /// Chinese titles for the help layout; clap's own headings are English.
@@ -127,6 +137,9 @@ fn apply(mut command: Command, texts: &[(&'static str, &'static str)]) -> Comman
     for (id, text) in texts {
         command = command.mut_arg(*id, |arg| arg.help(*text));
     }
+    // clap adds its own `help` and `version` flags only when the command is
+    // built, so `mut_arg` cannot reach them here. Flags of the same names
+    // with Chinese texts replace them.
     command
         .disable_help_flag(true)
         .arg(help_arg())
@@ -134,7 +147,59 @@ fn apply(mut command: Command, texts: &[(&'static str, &'static str)]) -> Comman
         .next_help_heading("选项")
 }
 
+const CALIBRATE: &[(&str, &str)] = &[
+    (
+        "trace",
+        "启动轨迹（含 user_id、app、event、timestamp 列的 CSV；见 docs/trace-format.zh-CN.md）",
+    ),
+    ("out", "要写出的场景文件"),
+    ("apps", "只保留这些应用（逗号分隔）；默认保留全部"),
+    (
+        "exclude_file",
+        "要剔除的应用名列表文件，每行一个（以 # 开头的行被忽略）",
+    ),
+    (
+        "timezone",
+        "每日分布所用本地时间的 UTC 偏移，例如 +01:00（默认取轨迹中第一次打开的偏移）",
+    ),
+    (
+        "merge_gap",
+        "合并同一对中间隔不超过该时长的访问，例如 1s 或 0s",
+    ),
+    (
+        "max_segments",
+        "尝试的最大分群数（1 到 8）；由 BIC 在其中选择",
+    ),
+    (
+        "template",
+        "复制其 run、client、network、release 和 policy 表的场景（默认：内置微信场景）",
+    ),
+    (
+        "report",
+        "拟合报告的目录（默认：场景路径去掉 .toml 后加 -fit）",
+    ),
+    ("seed", "验证模拟的随机种子"),
+];
+
 /// Replaces the help texts with Chinese ones.
+const FORECAST: &[(&str, &str)] = &[
+    ("scenario", "所观测版本的场景文件（TOML）"),
+    (
+        "observed",
+        "观测到的启动覆盖率：含 time_h、launch_coverage 列（platform 列可选）的 CSV",
+    ),
+    ("out", "输出目录（默认：out/<场景文件名>-forecast）"),
+    ("policy", "应用所用的策略名（默认：场景中的第一个策略）"),
+    (
+        "users",
+        "每次模拟的用户数（默认取场景的用户数，最多 20000）",
+    ),
+    ("draws", "预测区间所用的参数抽样组数"),
+    ("max_evaluations", "参数搜索中最多的模拟次数"),
+    ("seed", "主随机种子；覆盖 run.seed"),
+    ("threads", "工作线程数（默认每核一个）；结果与线程数无关"),
+];
+
 pub fn localize(command: Command) -> Command {
     let mut command = command
         .about("模拟小程序新版本触达用户的速度，以及各种更新策略的代价")
@@ -185,7 +250,16 @@ mod tests {
         command.build();
         let root = command.render_help().to_string();
         assert!(root.contains("子命令"), "{root}");
-        for name in ["run", "check", "sweep", "explain", "bench", "merge"] {
+        for name in [
+            "run",
+            "check",
+            "sweep",
+            "explain",
+            "calibrate",
+            "forecast",
+            "bench",
+            "merge",
+        ] {
             let mut sub = command
                 .find_subcommand_mut(name)
                 .expect("subcommand")

@@ -6,8 +6,10 @@
 
 mod args;
 mod bench;
+mod calibrate;
 mod check;
 mod explain;
+mod forecast;
 mod help_zh;
 mod merge;
 mod progress;
@@ -101,6 +103,8 @@ pub fn run_with_args(args: Vec<OsString>) -> ExitCode {
         Command::Merge(args) => merge::execute(&args, lang),
         Command::Sweep(args) => sweep::execute(&args, lang),
         Command::Explain(args) => explain::execute(&args, lang),
+        Command::Calibrate(args) => calibrate::execute(&args, lang),
+        Command::Forecast(args) => forecast::execute(&args, lang),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -195,6 +195,7 @@ fn write_shard(
         shard_count: count,
         policies: scenario.policies.iter().map(|p| p.name.clone()).collect(),
         bins: output.bins,
+        clients: output.clients,
     };
     let manifest = Manifest {
         rollout_sim_version: env!("CARGO_PKG_VERSION").to_string(),

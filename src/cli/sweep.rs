@@ -58,6 +58,7 @@ fn summary_metrics(scenario: &Scenario) -> Vec<String> {
             )];
             scenario.policies.len()
         ],
+        clients: Vec::new(),
         users: 0,
         replications: 1,
         seed: scenario.run.seed,

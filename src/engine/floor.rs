@@ -8,8 +8,9 @@
 //! - seed the five per-user streams as the runner does, and copy the
 //!   network, check and prompt streams once per policy;
 //! - draw the traits (rollout bucket, client capabilities, periodic check
-//!   phase) and the visits (launch times from the daily profile, session
-//!   lengths, keep-alive times, or the trace's keep-alive times);
+//!   phase), the visits (launch times from the daily profile, session
+//!   lengths, keep-alive times, or the trace's keep-alive times) and the
+//!   brief background trips of segments that have them;
 //! - per policy, draw one check latency for every visit in `[0, horizon)`
 //!   that opens after the previous visit's process died, which is a cold
 //!   start by the visits alone. When there was such a launch, also draw the
@@ -27,6 +28,7 @@ use rayon::prelude::*;
 
 use crate::engine::rng::{ReplicationSeeds, Stream};
 use crate::engine::runner::{Progress, RunOptions, RunSetup};
+use crate::model::background_trips::BackgroundTrip;
 use crate::model::launches::Visit;
 use crate::model::population::LaunchSource;
 use crate::scenario::Scenario;
@@ -90,14 +92,25 @@ pub fn draw_only(
             (0..chunks)
                 .into_par_iter()
                 .fold(
-                    || (FloorOutput::default(), Vec::<Visit>::new()),
-                    |(mut out, mut visits), chunk| {
+                    || {
+                        (
+                            FloorOutput::default(),
+                            Vec::<Visit>::new(),
+                            Vec::<BackgroundTrip>::new(),
+                        )
+                    },
+                    |(mut out, mut visits, mut trips), chunk| {
                         let start = chunk * CHUNK;
                         let end = (start + CHUNK).min(population);
                         for index in start..end {
                             let seeds = replication_seeds.user(index);
-                            let user =
-                                setup.prepare_seeded_user(replication, index, seeds, &mut visits);
+                            let user = setup.prepare_seeded_user(
+                                replication,
+                                index,
+                                seeds,
+                                &mut visits,
+                                &mut trips,
+                            );
                             out.visits += visits.len() as u64;
                             let network_rng = seeds.stream(Stream::Network);
                             let checks_rng = seeds.stream(Stream::Checks);
@@ -139,10 +152,10 @@ pub fn draw_only(
                         let finished =
                             done.fetch_add(end - start, Ordering::Relaxed) + (end - start);
                         progress(finished, total_work);
-                        (out, visits)
+                        (out, visits, trips)
                     },
                 )
-                .map(|(out, _)| out)
+                .map(|(out, _, _)| out)
                 .reduce(FloorOutput::default, FloorOutput::merge)
         });
         total = total.merge(result);

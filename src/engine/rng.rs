@@ -27,6 +27,12 @@ pub enum Stream {
     Traits = 5,
     /// Per-replication draws: new-user arrivals, trace resampling.
     Replication = 6,
+    /// Per-user traits of the field mechanisms (host client, stale first
+    /// launch, devices a release fails to start on), kept apart so that
+    /// using them leaves every other draw unchanged.
+    Field = 7,
+    /// Brief trips to the background inside sessions.
+    BackgroundTrips = 8,
 }
 
 /// SplitMix64's finalizer: a bijective mixer of 64-bit words.

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use crate::engine::rng::{ReplicationSeeds, Stream, UserSeeds};
+use crate::model::background_trips::BackgroundTrip;
 use crate::model::launches::Visit;
 use crate::model::population::{LaunchSource, PlannedUser, PopulationPlan};
 use crate::model::schedule::Schedule;
@@ -40,6 +41,9 @@ pub struct RunOptions {
 pub struct RunOutput {
     /// `bins[policy][replication]`.
     pub bins: Vec<Vec<Bins>>,
+    /// `clients[host][policy][replication]`: the same counters split by host
+    /// client; empty when the scenario has no `[[host]]` tables.
+    pub clients: Vec<Vec<Vec<Bins>>>,
     /// Existing users simulated per replication.
     pub users: u64,
     /// Replications run.
@@ -118,15 +122,16 @@ impl<'a> RunSetup<'a> {
     }
 
     /// Creates user `index` of `replication` from its own streams and draws
-    /// its visits into `visits`.
+    /// its visits into `visits` and its brief background trips into `trips`.
     pub fn prepare_user(
         &self,
         replication: u32,
         index: u64,
         visits: &mut Vec<Visit>,
+        trips: &mut Vec<BackgroundTrip>,
     ) -> PlannedUser {
         let seeds = ReplicationSeeds::new(self.seed, replication).user(index);
-        self.prepare_seeded_user(replication, index, seeds, visits)
+        self.prepare_seeded_user(replication, index, seeds, visits, trips)
     }
 
     /// [`RunSetup::prepare_user`] with the user's stream seeds already
@@ -137,6 +142,7 @@ impl<'a> RunSetup<'a> {
         index: u64,
         seeds: UserSeeds,
         visits: &mut Vec<Visit>,
+        trips: &mut Vec<BackgroundTrip>,
     ) -> PlannedUser {
         let mut traits_rng = seeds.stream(Stream::Traits);
         let mut launch_rng = seeds.stream(Stream::Launches);
@@ -146,6 +152,8 @@ impl<'a> RunSetup<'a> {
             .user(replication, index, arrivals, &mut traits_rng);
         self.plan
             .visits(&user, index, &mut launch_rng, &mut traits_rng, visits);
+        self.plan
+            .background_trips(&user, replication, index, visits, trips);
         user
     }
 
@@ -181,7 +189,9 @@ pub fn run(
     let width = scenario.run.sample_every.0;
     let versions = scenario.versions.len();
     let policies = scenario.policies.len();
-    let empty = || vec![Bins::new(bins, width, versions); policies];
+    // Counters are kept per (policy, host) and summed over hosts at the end.
+    let hosts = scenario.hosts.len().max(1);
+    let empty = || vec![Bins::new(bins, width, versions); policies * hosts];
 
     let total_work: u64 = (0..replications).map(|r| setup.population(r)).sum();
     let done = AtomicU64::new(0);
@@ -199,22 +209,39 @@ pub fn run(
             (0..chunks)
                 .into_par_iter()
                 .fold(
-                    || (empty(), UserScratch::default(), Vec::<Visit>::new()),
-                    |(mut acc, mut scratch, mut visits), chunk| {
+                    || {
+                        (
+                            empty(),
+                            UserScratch::default(),
+                            Vec::<Visit>::new(),
+                            Vec::<BackgroundTrip>::new(),
+                        )
+                    },
+                    |(mut acc, mut scratch, mut visits, mut trips), chunk| {
                         let start = first + chunk * CHUNK;
                         let end = (start + CHUNK).min(last);
                         for index in start..end {
                             let seeds = replication_seeds.user(index);
-                            let user =
-                                setup.prepare_seeded_user(replication, index, seeds, &mut visits);
+                            let user = setup.prepare_seeded_user(
+                                replication,
+                                index,
+                                seeds,
+                                &mut visits,
+                                &mut trips,
+                            );
                             let network = &scenario.networks[user.network];
+                            let host = user.traits.host as usize;
                             // Every policy starts from the same three streams
                             // (common random numbers), so they are seeded once
                             // and copied.
                             let network_rng = seeds.stream(Stream::Network);
                             let checks_rng = seeds.stream(Stream::Checks);
                             let prompts_rng = seeds.stream(Stream::Prompts);
-                            for (policy, bins) in scenario.policies.iter().zip(acc.iter_mut()) {
+                            for (policy, bins) in scenario
+                                .policies
+                                .iter()
+                                .zip(acc.iter_mut().skip(host).step_by(hosts))
+                            {
                                 let mut streams = PolicyStreams {
                                     network: network_rng.clone(),
                                     checks: checks_rng.clone(),
@@ -225,6 +252,7 @@ pub fn run(
                                     &user.traits,
                                     network,
                                     &visits,
+                                    &trips,
                                     policy,
                                     &mut streams,
                                     &mut scratch,
@@ -236,10 +264,10 @@ pub fn run(
                         let finished =
                             done.fetch_add(end - start, Ordering::Relaxed) + (end - start);
                         progress(finished, total_work);
-                        (acc, scratch, visits)
+                        (acc, scratch, visits, trips)
                     },
                 )
-                .map(|(acc, _, _)| acc)
+                .map(|(acc, _, _, _)| acc)
                 .reduce(empty, |mut a, b| {
                     for (x, y) in a.iter_mut().zip(&b) {
                         x.merge(y);
@@ -249,17 +277,33 @@ pub fn run(
         });
         by_replication.push(result);
     }
-    // Reorder from [replication][policy] to [policy][replication].
+    // Reorder from [replication][policy × host] to [policy][replication]
+    // summed over hosts, and [host][policy][replication] when hosts exist.
     let mut per_policy: Vec<Vec<Bins>> = (0..policies)
         .map(|_| Vec::with_capacity(replications as usize))
         .collect();
+    let mut clients: Vec<Vec<Vec<Bins>>> = if scenario.hosts.is_empty() {
+        Vec::new()
+    } else {
+        vec![vec![Vec::with_capacity(replications as usize); policies]; hosts]
+    };
     for replication in by_replication {
-        for (policy, bins) in replication.into_iter().enumerate() {
-            per_policy[policy].push(bins);
+        for (policy, per_host) in replication.chunks(hosts).enumerate() {
+            let mut total = per_host[0].clone();
+            for bins in &per_host[1..] {
+                total.merge(bins);
+            }
+            per_policy[policy].push(total);
+            for (host, bins) in per_host.iter().enumerate() {
+                if let Some(client) = clients.get_mut(host) {
+                    client[policy].push(bins.clone());
+                }
+            }
         }
     }
     Ok(RunOutput {
         bins: per_policy,
+        clients,
         users,
         replications,
         seed,

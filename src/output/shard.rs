@@ -52,6 +52,9 @@ pub struct ShardFile {
     pub policies: Vec<String>,
     /// `bins[policy][replication]`, as in [`RunOutput`].
     pub bins: Vec<Vec<Bins>>,
+    /// `clients[host][policy][replication]`, as in [`RunOutput`]; empty
+    /// when the scenario has no hosts.
+    pub clients: Vec<Vec<Vec<Bins>>>,
 }
 
 /// A failure to read a shard file or to merge a set of shards.
@@ -326,15 +329,20 @@ pub fn merge_shards(
                 first.shard_count.to_string(),
             );
         }
+        let well_shaped = |per_policy: &Vec<Vec<Bins>>| {
+            per_policy.len() == policies.len()
+                && per_policy.iter().all(|per_replication| {
+                    per_replication.len() == first.replications as usize
+                        && per_replication
+                            .iter()
+                            .all(|b| b.has_shape(bins, width_ms, versions))
+                })
+        };
         let well_formed = shard.shard_index < shard.shard_count
             && shard.policies == policies
-            && shard.bins.len() == policies.len()
-            && shard.bins.iter().all(|per_replication| {
-                per_replication.len() == first.replications as usize
-                    && per_replication
-                        .iter()
-                        .all(|b| b.has_shape(bins, width_ms, versions))
-            });
+            && well_shaped(&shard.bins)
+            && shard.clients.len() == scenario.hosts.len()
+            && shard.clients.iter().all(well_shaped);
         if !well_formed {
             return Err(ShardError::Shape { path: path.clone() });
         }
@@ -362,15 +370,22 @@ pub fn merge_shards(
     let (seed, users, replications) = (first.seed, first.users, first.replications);
     let mut shards = shards.into_iter();
     let (_, mut total) = shards.next().expect("checked non-empty");
-    for (_, shard) in shards {
-        for (sum, part) in total.bins.iter_mut().zip(&shard.bins) {
+    let add = |sum: &mut Vec<Vec<Bins>>, part: &Vec<Vec<Bins>>| {
+        for (sum, part) in sum.iter_mut().zip(part) {
             for (a, b) in sum.iter_mut().zip(part) {
                 a.merge(b);
             }
         }
+    };
+    for (_, shard) in shards {
+        add(&mut total.bins, &shard.bins);
+        for (sum, part) in total.clients.iter_mut().zip(&shard.clients) {
+            add(sum, part);
+        }
     }
     Ok(RunOutput {
         bins: total.bins,
+        clients: total.clients,
         users,
         replications,
         seed,
@@ -393,6 +408,7 @@ mod tests {
             shard_count: count,
             policies: vec!["none".into()],
             bins: vec![vec![Bins::new(2, 10, 1)]],
+            clients: Vec::new(),
         }
     }
 

@@ -383,6 +383,12 @@ pub fn describe_action(action: &UpdateAction, lang: Lang) -> String {
         (UpdateAction::OnResume { min_background }, Lang::ZhCn) => format!(
             "在后台停留至少 {min_background} 后回到前台时应用更新。"
         ),
+        (UpdateAction::OnSuspend { min_background }, Lang::En) => format!(
+            "applies the update while the app is in the background, once it has been there for at least {min_background}."
+        ),
+        (UpdateAction::OnSuspend { min_background }, Lang::ZhCn) => format!(
+            "在后台停留至少 {min_background} 后在后台应用更新。"
+        ),
     }
 }
 

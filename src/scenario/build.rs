@@ -1,9 +1,11 @@
 //! Validation: turns the raw file into a [`Scenario`], or the first error
 //! with its file, key, line, value and fix.
 
-// Validation stops at the first error, so a large error type costs nothing
-// on the path that matters; boxing it would only add noise.
+// A ScenarioError carries the location and both languages' text, and at most
+// one is built per file, so its size costs nothing worth boxing for.
 #![allow(clippy::result_large_err)]
+
+mod field;
 
 use std::ops::Range;
 use std::path::Path;
@@ -668,6 +670,21 @@ fn build_client(ctx: &mut Context, raw: &RawClient) -> Result<(ClientConfig, Pro
         &raw.rollback_sync,
         &d.rollback_sync,
     );
+    let sync_check_on_cold_start = client_bool(
+        ctx,
+        platform,
+        "client.sync_check_on_cold_start",
+        &raw.sync_check_on_cold_start,
+        &d.sync_check_on_cold_start,
+    );
+    let skipped_critical = field::skipped_critical(ctx, platform, raw, &d)?;
+    let on_device_rollback = client_bool(
+        ctx,
+        platform,
+        "client.on_device_rollback",
+        &raw.on_device_rollback,
+        &d.on_device_rollback,
+    );
 
     let config = ClientConfig {
         platform,
@@ -686,6 +703,9 @@ fn build_client(ctx: &mut Context, raw: &RawClient) -> Result<(ClientConfig, Pro
         minimum_required_attempts,
         rollback_sync,
         prefer_local_from: None,
+        sync_check_on_cold_start,
+        skipped_critical,
+        on_device_rollback,
     };
     Ok((config, d))
 }
@@ -848,6 +868,8 @@ fn build_segments(
                 p90: SimDuration::from_minutes(12),
             },
             keep_alive: keep_alive.clone(),
+            brief_background: None,
+            burst: None,
         }]);
     };
     if raw.is_empty() {
@@ -914,16 +936,43 @@ fn build_segments(
             Some(raw) => distribution(ctx, &key("keep_alive"), raw)?,
             None => keep_alive.clone(),
         };
+        let brief_background = field::brief_background(ctx, i, seg)?;
+        let burst = match &seg.burst {
+            Some(raw) => Some(build_burst(ctx, &key("burst"), raw)?),
+            None => None,
+        };
         segments.push(Segment {
             name: seg.name.get_ref().clone(),
             share,
             launches_per_day,
             session,
             keep_alive,
+            brief_background,
+            burst,
         });
     }
     check_shares(ctx, "population.segment[*].share", &shares)?;
     Ok(segments)
+}
+
+/// Largest `mean_visits` of a burst: an episode of a thousand visits is
+/// already a different app.
+const MAX_MEAN_VISITS: f64 = 1_000.0;
+
+fn build_burst(ctx: &Context, key: &str, raw: &RawBurst) -> Result<Burst> {
+    let mean_visits = *raw.mean_visits.get_ref();
+    if !(1.0..=MAX_MEAN_VISITS).contains(&mean_visits) {
+        return Err(ctx.rule(
+            &format!("{key}.mean_visits"),
+            Some(raw.mean_visits.span()),
+            &format!("must be from 1 to {MAX_MEAN_VISITS}"),
+            &format!("必须在 1 到 {MAX_MEAN_VISITS} 之间"),
+            "give the mean number of visits per episode of use, such as 2.5 (1 means no bursts)",
+            "请给出每个使用片段的平均访问次数，例如 2.5（1 表示没有连续访问）",
+        ));
+    }
+    let gap = distribution(ctx, &format!("{key}.gap"), &raw.gap)?;
+    Ok(Burst { mean_visits, gap })
 }
 
 fn build_networks(ctx: &Context, raw: &Option<Vec<RawNetwork>>) -> Result<Vec<Network>> {
@@ -1038,6 +1087,7 @@ fn build_releases(
         pauses: Vec::new(),
         revert_at: None,
         is_rollback: false,
+        start_failure: 0.0,
     }];
     let mut sizes: Vec<f64> = vec![f64::NAN];
     let mut last_at = SimTime::ZERO;
@@ -1249,6 +1299,7 @@ fn build_releases(
             Some(raw) => Some(at + duration(ctx, &key("revert_at"), raw, true)?),
             None => None,
         };
+        let start_failure = field::start_failure(ctx, i, rel, is_rollback)?;
         releases.push(Release {
             version,
             package,
@@ -1260,6 +1311,7 @@ fn build_releases(
             pauses,
             revert_at,
             is_rollback,
+            start_failure,
         });
     }
     // The baseline package's size is what a new user downloads before any
@@ -1337,18 +1389,29 @@ fn build_incidents(
     Ok(incidents)
 }
 
-const ACTIONS: [&str; 5] = ["none", "prompt", "force", "force_critical", "on_resume"];
+const ACTIONS: [&str; 6] = [
+    "none",
+    "prompt",
+    "force",
+    "force_critical",
+    "on_resume",
+    "on_suspend",
+];
 
 fn build_policies(
     ctx: &Context,
     raw: &Option<Vec<RawPolicy>>,
     releases: &[Release],
+    versions: &[String],
     defaults: &ProfileDefaults,
 ) -> Result<Vec<Policy>> {
     let Some(raw) = raw else {
+        let name = defaults.default_action.value;
         return Ok(vec![Policy {
-            name: "none".into(),
-            action: UpdateAction::None,
+            name: name.into(),
+            action: field::default_action(name),
+            since_package: 0,
+            foreground_check_every: None,
             minimum_required: None,
         }]);
     };
@@ -1377,7 +1440,11 @@ fn build_policies(
                 "请为每个策略取不同的名称",
             ));
         }
-        let action_name = pol.on_update_ready.get_ref().as_str();
+        // A policy without `on_update_ready` takes the platform's default.
+        let (action_name, action_span) = match &pol.on_update_ready {
+            Some(value) => (value.get_ref().as_str(), value.span()),
+            None => (defaults.default_action.value, pol.name.span()),
+        };
         let only = |field: &str, present: bool, allowed_for: &str| -> Result<()> {
             if present {
                 return Err(ctx.rule(
@@ -1391,25 +1458,34 @@ fn build_policies(
             }
             Ok(())
         };
+        let min_background_only = |present: bool| -> Result<()> {
+            if present {
+                return Err(ctx.rule(
+                    &key("min_background"),
+                    Some(pol.name.span()),
+                    "`min_background` applies to on_update_ready = \"on_resume\" or \"on_suspend\" only",
+                    "`min_background` 仅适用于 on_update_ready = \"on_resume\" 或 \"on_suspend\"",
+                    "remove it or set on_update_ready = \"on_resume\" or \"on_suspend\"",
+                    "请删除它，或设置 on_update_ready = \"on_resume\" 或 \"on_suspend\"",
+                ));
+            }
+            Ok(())
+        };
         let action = match action_name {
             "none" | "force" | "force_critical" => {
                 only("accept", pol.accept.is_some(), "prompt")?;
                 only("accept_critical", pol.accept_critical.is_some(), "prompt")?;
-                only("min_background", pol.min_background.is_some(), "on_resume")?;
-                match action_name {
-                    "none" => UpdateAction::None,
-                    "force" => UpdateAction::Force,
-                    _ => UpdateAction::ForceCritical,
-                }
+                min_background_only(pol.min_background.is_some())?;
+                field::default_action(action_name)
             }
             "prompt" => {
-                only("min_background", pol.min_background.is_some(), "on_resume")?;
+                min_background_only(pol.min_background.is_some())?;
                 let accept = match &pol.accept {
                     Some(value) => probability(ctx, &key("accept"), value)?,
                     None => {
                         return Err(ctx.error(
                             &key("accept"),
-                            Some(pol.on_update_ready.span()),
+                            Some(action_span),
                             Problem::MissingKey,
                         ))
                     }
@@ -1423,14 +1499,18 @@ fn build_policies(
                     accept_critical,
                 }
             }
-            "on_resume" => {
+            "on_resume" | "on_suspend" => {
                 only("accept", pol.accept.is_some(), "prompt")?;
                 only("accept_critical", pol.accept_critical.is_some(), "prompt")?;
                 let min_background = match &pol.min_background {
                     Some(raw) => duration(ctx, &key("min_background"), raw, false)?,
                     None => SimDuration::ZERO,
                 };
-                UpdateAction::OnResume { min_background }
+                if action_name == "on_resume" {
+                    UpdateAction::OnResume { min_background }
+                } else {
+                    UpdateAction::OnSuspend { min_background }
+                }
             }
             other => {
                 let valid: Vec<String> = ACTIONS.iter().map(|s| s.to_string()).collect();
@@ -1442,7 +1522,7 @@ fn build_policies(
                     .unwrap_or_default();
                 return Err(ctx.rule(
                     &key("on_update_ready"),
-                    Some(pol.on_update_ready.span()),
+                    Some(action_span),
                     &format!("unknown policy action{hint}"),
                     &format!("未知的策略动作{hint_zh}"),
                     &format!("use one of {}", valid.join(", ")),
@@ -1488,10 +1568,17 @@ fn build_policies(
             }
             None => None,
         };
+        let since_package = field::since_package(ctx, &key("since_version"), pol, versions)?;
+        let foreground_check_every = match &pol.foreground_check_every {
+            Some(raw) => Some(duration(ctx, &key("foreground_check_every"), raw, true)?),
+            None => None,
+        };
         policies.push(Policy {
             name,
             action,
             minimum_required,
+            since_package,
+            foreground_check_every,
         });
     }
     if policies.is_empty() {
@@ -1728,6 +1815,7 @@ fn build_population(
         daily_profile,
         segments,
         trace: trace_source,
+        stale_first_launch: None,
     })
 }
 
@@ -1833,7 +1921,16 @@ pub fn build(text: &str, file: &str, base_dir: Option<&Path>) -> Result<Scenario
         &mut versions,
     )?;
     let incidents = build_incidents(&ctx, &raw.incident, &versions)?;
-    let policies = build_policies(&ctx, &raw.policy, &releases, &defaults)?;
+    let policies = build_policies(&ctx, &raw.policy, &releases, &versions, &defaults)?;
+    let mut population = population;
+    population.stale_first_launch = field::stale_first_launch(
+        &ctx,
+        raw.population.as_ref().unwrap_or(&RawPopulation::default()),
+        &versions,
+    )?;
+    field::check_start_failures(&ctx, &raw.release, &client)?;
+    let hosts = field::build_hosts(&ctx, &raw.host, &client)?;
+    let outages = field::build_outages(&ctx, &raw.outage)?;
     if let Some(prefer) = raw
         .console
         .as_ref()
@@ -1868,5 +1965,7 @@ pub fn build(text: &str, file: &str, base_dir: Option<&Path>) -> Result<Scenario
         incidents,
         policies,
         settings: ctx.settings,
+        hosts,
+        outages,
     })
 }

@@ -338,6 +338,14 @@ pub fn check_invariants(scenario: &Scenario, output: &RunOutput, result: &RunRes
                 UpdateAction::Force | UpdateAction::ForceCritical => {
                     assert_eq!(total(Counter::PromptsShown), 0, "prompts under force");
                 }
+                UpdateAction::OnSuspend { .. } => {
+                    assert_eq!(
+                        total(Counter::ForcedRestarts),
+                        0,
+                        "forced restarts under on_suspend"
+                    );
+                    assert_eq!(total(Counter::PromptsShown), 0, "prompts under on_suspend");
+                }
                 UpdateAction::Prompt { .. } => {}
             }
         }
