@@ -71,6 +71,9 @@ impl SimDuration {
     }
 }
 
+/// 2^52: from here on every `f64` is an integer.
+const EXACT_LIMIT: f64 = 4_503_599_627_370_496.0;
+
 /// Rounds to the nearest integer, half away from zero: the same value as
 /// `x.round() as i64` for every `x`, NaN and out-of-range values included.
 ///
@@ -80,7 +83,7 @@ impl SimDuration {
 #[inline]
 pub fn round_to_i64(x: f64) -> i64 {
     // Below 2^52 the truncation and the fraction `x - t` are exact.
-    if !(x.abs() < 4_503_599_627_370_496.0) {
+    if x.is_nan() || x.abs() >= EXACT_LIMIT {
         return x.round() as i64;
     }
     let t = x as i64;
@@ -98,7 +101,7 @@ pub fn round_to_i64(x: f64) -> i64 {
 /// `x`, computed without the math library call for the common range.
 #[inline]
 pub fn ceil_to_i64(x: f64) -> i64 {
-    if !(x.abs() < 4_503_599_627_370_496.0) {
+    if x.is_nan() || x.abs() >= EXACT_LIMIT {
         return x.ceil() as i64;
     }
     let t = x as i64;
