@@ -93,7 +93,7 @@ impl<E> EventQueue<E> {
 
     /// Takes the next place in the order for an event at `time` that the
     /// caller keeps outside the queue. Comparing the slot with
-    /// [`EventQueue::peek_slot`] tells whether that event comes first, as if
+    /// [`EventQueue::peek_slot`] shows whether that event comes first, as if
     /// it had been scheduled now.
     ///
     /// # Panics
@@ -110,7 +110,7 @@ impl<E> EventQueue<E> {
         Slot { time, seq }
     }
 
-    /// The slot of the next event, if any.
+    /// Returns the slot of the next event, if any.
     #[inline]
     pub fn peek_slot(&self) -> Option<Slot> {
         self.entries.last().map(|e| Slot {

@@ -59,8 +59,8 @@ fn spread(index: u64, m: u64) -> u64 {
     spread_with(index, m, spread_multiplier(m))
 }
 
-/// The multiplier of [`spread`] for `m` items, the first number from
-/// `0.618 m` on that is coprime with `m`; 0 when `m <= 2`.
+/// Returns the multiplier of [`spread`] for `m` items: the first number
+/// from `0.618 m` on that is coprime with `m`, or 0 when `m <= 2`.
 fn spread_multiplier(m: u64) -> u64 {
     if m <= 2 {
         return 0;

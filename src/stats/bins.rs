@@ -267,8 +267,8 @@ impl Bins {
         self.versions
     }
 
-    /// Whether the counters have the shape `Bins::new(bins, width_ms,
-    /// versions)` gives, which deserialized counters need not have.
+    /// Returns whether the counters have the shape that `Bins::new(bins,
+    /// width_ms, versions)` gives. Deserialized counters need not have it.
     pub fn has_shape(&self, bins: usize, width_ms: i64, versions: usize) -> bool {
         self.bins == bins
             && self.width_ms == width_ms
