@@ -23,8 +23,8 @@ use rollout_sim::time::{SimTime, MS_PER_HOUR};
 /// Users per iteration of the per-user benchmarks.
 const USERS: u64 = 1_000;
 
-/// The pattern of one user's timeline: a few pending events, each pop
-/// followed by one or two new events a little later.
+/// Returns the pattern of one user's timeline: a few pending events, each
+/// pop followed by one or two new events a little later.
 fn queue_pattern() -> Vec<(i64, u32)> {
     let mut state = 7u64;
     (0..64)

@@ -115,7 +115,7 @@ pub struct MergeArgs {
     /// Output folder (default: out/<scenario file stem>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Overwrite an output folder that holds another scenario's results.
+    /// Overwrite an output folder that contains another scenario's results.
     #[arg(long)]
     pub force: bool,
 }

@@ -229,7 +229,7 @@ fn write_shard(
 }
 
 /// Aggregates a run's counters, writes every output file into `out_dir`
-/// and prints the summary table; `run` and `merge` both end here, so they
+/// and prints the summary table. `run` and `merge` both end here, so they
 /// write the same files.
 pub(crate) fn write_results(
     scenario: &Scenario,

@@ -78,7 +78,7 @@ impl ReplicationSeeds {
         ReplicationSeeds { mixed: b }
     }
 
-    /// The seeds of one user's streams.
+    /// Returns the seeds of one user's streams.
     #[inline]
     pub fn user(self, user: u64) -> UserSeeds {
         UserSeeds {
@@ -94,7 +94,7 @@ pub struct UserSeeds {
 }
 
 impl UserSeeds {
-    /// The seed of the stream for `purpose`.
+    /// Returns the seed of the stream for `purpose`.
     #[inline]
     pub fn seed(self, purpose: Stream) -> u64 {
         mix64(self.mixed ^ (purpose as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93))

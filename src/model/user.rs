@@ -810,10 +810,10 @@ impl UserSim<'_, '_> {
         self.bins.add(Counter::Checks, t, 1);
         self.record(t, TimelineKind::CheckStarted);
         // TODO: every policy draws this log-normal latency again for the
-        // same cold start; by a perf profile these draws are about a sixth
+        // same cold start. By a perf profile these draws are about a sixth
         // of a default run's CPU time. Drawing it once per visit and sharing
-        // it across policies would keep common random numbers but change the
-        // stream layout, and so every result.
+        // it across policies would keep common random numbers, but it would
+        // change the stream layout and so every result.
         let latency = self.ctx.check_latency.sample_ms(&mut self.streams.checks);
         if self.check_fails(t) {
             self.bins.add(Counter::ChecksFailed, t, 1);
