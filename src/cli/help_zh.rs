@@ -20,17 +20,32 @@ const RUN: &[(&str, &str)] = &[
 
 const CHECK: &[(&str, &str)] = &[("scenario", "场景文件（TOML）；省略时检查内置默认场景")];
 
-fn apply(mut command: Command, texts: &[(&'static str, &'static str)]) -> Command {
-    for (id, text) in texts {
-        command = command.mut_arg(*id, |arg| arg.help(*text));
-    }
-    command
-        .mut_arg("help", |arg| arg.help("显示帮助"))
-        .mut_arg("version", |arg| arg.help("显示版本"))
+fn apply(command: Command, texts: &[(&'static str, &'static str)]) -> Command {
+    // `mut_args` edits the arguments in place. `mut_arg` would move the
+    // argument to the end, which breaks the positional indexes of a built
+    // command.
+    command.mut_args(|arg| {
+        let text = match arg.get_id().as_str() {
+            "help" => Some("显示帮助"),
+            "version" => Some("显示版本"),
+            id => ROOT
+                .iter()
+                .chain(texts)
+                .find(|(key, _)| *key == id)
+                .map(|(_, text)| *text),
+        };
+        match text {
+            Some(text) => arg.help(text),
+            None => arg,
+        }
+    })
 }
 
 /// Replaces the help texts with Chinese ones.
-pub fn localize(command: Command) -> Command {
+pub fn localize(mut command: Command) -> Command {
+    // clap adds the `help` and `version` flags, the `help` subcommand and
+    // the copies of global arguments only when it builds the command.
+    command.build();
     let command = command
         .about("模拟小程序新版本触达用户的速度，以及各种更新策略的代价")
         .help_template("{about}\n\n{usage-heading} {usage}\n\n{all-args}")
