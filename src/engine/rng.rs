@@ -42,7 +42,7 @@ pub fn mix64(mut z: u64) -> u64 {
 /// the user index and the purpose.
 #[inline]
 pub fn stream_seed(master: u64, replication: u32, user: u64, stream: Stream) -> u64 {
-    let a = mix64(master ^ 0x5EED_0F_F1CE);
+    let a = mix64(master ^ 0x005E_ED0F_F1CE);
     let b = mix64(a ^ (replication as u64).wrapping_mul(0xA24B_AED4_963E_E407));
     let c = mix64(b ^ user.wrapping_mul(0x9FB2_1C65_1E98_DF25));
     mix64(c ^ (stream as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93))

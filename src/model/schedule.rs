@@ -115,7 +115,7 @@ impl Schedule {
         self.releases
             .iter()
             .rev()
-            .find(|r| r.at <= t && r.revert_at.is_none_or(|revert| t < revert))
+            .find(|r| r.at <= t && r.revert_at.map_or(true, |revert| t < revert))
             .unwrap_or(&self.releases[0])
     }
 

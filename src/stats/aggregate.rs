@@ -120,9 +120,7 @@ pub fn time_to_reach(times_h: &[f64], series: &Series, threshold: f64, from_h: f
         }
         match value {
             Some(v) if v.mean >= threshold - 1e-12 => {
-                if candidate.is_none() {
-                    candidate = Some(*time);
-                }
+                candidate.get_or_insert(*time);
             }
             Some(_) => candidate = None,
             None => {}
