@@ -36,6 +36,7 @@
 //! kept. `docs/trace-format.md` describes the format with examples.
 
 mod error;
+mod source;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs::File;
@@ -45,6 +46,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset};
 
 pub use error::TraceError;
+pub use source::read_source;
 
 /// Required columns of a trace file.
 pub const REQUIRED_COLUMNS: [&str; 3] = ["user_id", "event", "timestamp"];

@@ -253,7 +253,29 @@ pub fn describe(scenario: &Scenario, lang: Lang) -> String {
 /// Runs the `check` command.
 pub fn execute(args: &CheckArgs, lang: Lang) -> Result<(), CliError> {
     let (scenario, _) = load_scenario(args.scenario.as_deref(), lang)?;
+    // A trace file is input too: check it now, so that `check` passes only
+    // when `run` can start.
+    let trace = match &scenario.population.trace {
+        Some(source) => Some(
+            crate::trace::read_source(source)
+                .map_err(|error| CliError::Invalid(error.render(lang)))?,
+        ),
+        None => None,
+    };
     print!("{}", describe(&scenario, lang));
+    if let Some(trace) = trace {
+        let visits: usize = trace.pairs.iter().map(|pair| pair.visits.len()).sum();
+        match lang {
+            Lang::En => println!(
+                "trace: {} (user, app) pairs with {visits} visits",
+                trace.pairs.len()
+            ),
+            Lang::ZhCn => println!(
+                "轨迹：{} 个（用户，应用）组合，共 {visits} 次访问",
+                trace.pairs.len()
+            ),
+        }
+    }
     println!("{}", lang.pick("the scenario is valid", "场景有效"));
     Ok(())
 }

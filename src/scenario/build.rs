@@ -69,6 +69,12 @@ impl<'a> Context<'a> {
             }
             None => (None, None, None),
         };
+        // A missing key has no value: the span only locates its table.
+        let value = if problem == Problem::MissingKey {
+            None
+        } else {
+            value
+        };
         ScenarioError {
             file: self.file.clone(),
             key: key.to_string(),
@@ -1257,8 +1263,8 @@ fn build_releases(
                             Some(step.percent.span()),
                             &format!("the rollout percentage decreases from {previous_percent} to {percent}"),
                             &format!("灰度比例从 {previous_percent} 降到了 {percent}"),
-                            "a phased release can only grow; use revert_at to cancel it or a rollback_to release to go back",
-                            "分阶段发布只能扩大；如需取消请用 revert_at，如需回退请发布 rollback_to",
+                            "a phased release can only grow, so use revert_at to cancel it or a rollback_to release to go back",
+                            "分阶段发布只能扩大，如需取消请用 revert_at，如需回退请发布 rollback_to",
                         ));
                     }
                 }
@@ -1464,11 +1470,16 @@ fn build_policies(ctx: &Context, raw: &Option<Vec<RawPolicy>>) -> Result<Vec<Pol
                 let accept = match &pol.accept {
                     Some(value) => probability(ctx, &key("accept"), value)?,
                     None => {
-                        return Err(ctx.error(
+                        let mut error = ctx.rule(
                             &key("accept"),
                             Some(pol.on_update_ready.span()),
-                            Problem::MissingKey,
-                        ))
+                            "missing: on_update_ready = \"prompt\" needs `accept`, the probability that a user accepts the prompt",
+                            "缺少该键：on_update_ready = \"prompt\" 需要 `accept`，即用户接受提示的概率",
+                            "add a number from 0 to 1, such as accept = 0.6",
+                            "请添加 0 到 1 之间的数，例如 accept = 0.6",
+                        );
+                        error.value = None;
+                        return Err(error);
                     }
                 };
                 let accept_critical = match &pol.accept_critical {

@@ -286,12 +286,14 @@ impl ScenarioError {
                 format_limit(*max)
             ),
             (Problem::SharesSum { sum, shares }, Lang::En) => format!(
-                "the shares {} sum to {sum}, not 1; adjust them so they sum to 1 (within 1e-9)",
-                join_shares(shares)
+                "the shares {} sum to {}, not 1; adjust them so they sum to 1 (within 1e-9)",
+                join_shares(shares),
+                format_sum(*sum)
             ),
             (Problem::SharesSum { sum, shares }, Lang::ZhCn) => format!(
-                "各份额 {} 之和为 {sum}，不等于 1；请调整使其总和为 1（误差不超过 1e-9）",
-                join_shares(shares)
+                "各份额 {} 之和为 {}，不等于 1；请调整使其总和为 1（误差不超过 1e-9）",
+                join_shares(shares),
+                format_sum(*sum)
             ),
             (Problem::Rule { en, fix_en, .. }, Lang::En) => format!("{en}; {fix_en}"),
             (Problem::Rule { zh, fix_zh, .. }, Lang::ZhCn) => format!("{zh}；{fix_zh}"),
@@ -307,6 +309,14 @@ fn format_limit(value: f64) -> String {
     } else {
         value.to_string()
     }
+}
+
+/// Formats a sum of shares to 12 decimals, enough to show a miss of the
+/// 1e-9 tolerance, so that 0.3 + 0.6 reads 0.9 and not 0.8999999999999999.
+fn format_sum(sum: f64) -> String {
+    let text = format!("{sum:.12}");
+    let text = text.trim_end_matches('0');
+    text.strip_suffix('.').unwrap_or(text).to_string()
 }
 
 fn join_shares(shares: &[f64]) -> String {
