@@ -1,12 +1,13 @@
 //! The command-line front end: argument parsing, language selection, exit
 //! codes, and the `run` and `check` commands.
 //!
-//! Exit codes: 0 success, 2 invalid input (scenario, flags, trace file), 1
-//! any other failure.
+//! Exit codes: 0 success, 2 invalid input (scenario, flags, trace file),
+//! 130 or 143 when SIGINT or SIGTERM stopped a run, 1 any other failure.
 
 mod args;
 mod check;
 mod help_zh;
+mod interrupt;
 mod run;
 
 use std::ffi::OsString;
@@ -23,6 +24,13 @@ use crate::i18n::Lang;
 pub enum CliError {
     /// Invalid input; the message is already in the user's language.
     Invalid(String),
+    /// Stopped by SIGINT or SIGTERM before any output file was replaced.
+    Interrupted {
+        /// Exit code: 128 + the signal number.
+        code: u8,
+        /// What happened, in the user's language.
+        message: String,
+    },
     /// Any other failure.
     Failed(anyhow::Error),
 }
@@ -98,6 +106,10 @@ pub fn run_with_args(args: Vec<OsString>) -> ExitCode {
         Err(CliError::Invalid(message)) => {
             eprintln!("{}{message}", lang.pick("error: ", "错误："));
             ExitCode::from(2)
+        }
+        Err(CliError::Interrupted { code, message }) => {
+            eprintln!("{}{message}", lang.pick("error: ", "错误："));
+            ExitCode::from(code)
         }
         Err(CliError::Failed(error)) => {
             eprintln!("{}{error:#}", lang.pick("error: ", "错误："));

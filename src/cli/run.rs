@@ -8,11 +8,12 @@ use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::args::RunArgs;
+use crate::cli::interrupt::Interrupt;
 use crate::cli::{load_scenario, CliError};
 use crate::engine::runner::{self, RunOptions};
 use crate::i18n::Lang;
 use crate::model::population::LaunchSource;
-use crate::output::manifest::{scenario_hash, Manifest};
+use crate::output::manifest::{scenario_hash, ExistingManifest, Manifest};
 use crate::output::{csv, files, table};
 use crate::scenario::{self, Scenario};
 
@@ -68,6 +69,7 @@ fn options(args: &RunArgs, lang: Lang) -> Result<RunOptions, CliError> {
         replications: args.replications,
         seed: args.seed,
         shard: None,
+        cancel: None,
     })
 }
 
@@ -80,31 +82,71 @@ pub(crate) fn default_out_dir(scenario_path: Option<&Path>) -> PathBuf {
     Path::new("out").join(stem)
 }
 
-/// Rejects an output folder holding another scenario's results unless
-/// `--force` is given, and makes sure the folder is writable before the
-/// long run starts.
-fn prepare_out_dir(dir: &Path, hash: &str, force: bool, lang: Lang) -> Result<(), CliError> {
-    if let Some(existing) = Manifest::read(dir) {
-        if existing.scenario_sha256 != hash && !force {
-            return Err(CliError::Invalid(match lang {
-                Lang::En => format!(
-                    "{} holds the results of another scenario ({}); choose another --out folder, or add --force to overwrite them",
-                    dir.display(),
-                    existing.scenario
-                ),
-                Lang::ZhCn => format!(
-                    "{} 中保存着另一个场景（{}）的结果；请用 --out 指定其他目录，或加上 --force 覆盖",
-                    dir.display(),
-                    existing.scenario
-                ),
-            }));
+/// Result files whose presence, without a readable manifest, marks a folder
+/// as holding results of an unknown scenario.
+const RESULT_FILES: [&str; 2] = ["timeseries.csv", "summary.csv"];
+
+/// Rejects an `--out` path that is not a folder, and a folder holding
+/// another scenario's results (or results of an unknown scenario) unless
+/// `--force` is given. Creates the folder and makes sure it is writable
+/// before the long run starts, and returns whether it created it.
+fn prepare_out_dir(dir: &Path, hash: &str, force: bool, lang: Lang) -> Result<bool, CliError> {
+    let shown = dir.display();
+    if dir.exists() && !dir.is_dir() {
+        return Err(CliError::Invalid(match lang {
+            Lang::En => format!(
+                "--out {shown} is an existing file, not a folder; choose a folder path for --out"
+            ),
+            Lang::ZhCn => {
+                format!("--out {shown} 是已存在的文件而不是目录；请为 --out 指定目录路径")
+            }
+        }));
+    }
+    if !force {
+        match Manifest::read_existing(dir) {
+            ExistingManifest::Valid(existing) if existing.scenario_sha256 != hash => {
+                return Err(CliError::Invalid(match lang {
+                    Lang::En => format!(
+                        "{shown} holds the results of another scenario ({}); choose another --out folder, or add --force to overwrite them",
+                        existing.scenario
+                    ),
+                    Lang::ZhCn => format!(
+                        "{shown} 中保存着另一个场景（{}）的结果；请用 --out 指定其他目录，或加上 --force 覆盖",
+                        existing.scenario
+                    ),
+                }));
+            }
+            ExistingManifest::Valid(_) => {}
+            ExistingManifest::Invalid(reason) => {
+                return Err(CliError::Invalid(match lang {
+                    Lang::En => format!(
+                        "{shown}/manifest.toml is invalid ({reason}), so the results in {shown} cannot be matched to a scenario; choose another --out folder, or add --force to overwrite them"
+                    ),
+                    Lang::ZhCn => format!(
+                        "{shown}/manifest.toml 无效（{reason}），无法确定 {shown} 中的结果属于哪个场景；请用 --out 指定其他目录，或加上 --force 覆盖"
+                    ),
+                }));
+            }
+            ExistingManifest::Absent => {
+                if let Some(name) = RESULT_FILES.iter().find(|name| dir.join(name).exists()) {
+                    return Err(CliError::Invalid(match lang {
+                        Lang::En => format!(
+                            "{shown} holds {name} but no manifest.toml, so its scenario is unknown; choose another --out folder, or add --force to overwrite the results"
+                        ),
+                        Lang::ZhCn => format!(
+                            "{shown} 中有 {name} 但没有 manifest.toml，无法确定其场景；请用 --out 指定其他目录，或加上 --force 覆盖这些结果"
+                        ),
+                    }));
+                }
+            }
         }
     }
+    let created = !dir.exists();
     std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+        .with_context(|| format!("cannot create the output folder {shown}"))?;
     tempfile::tempfile_in(dir)
-        .with_context(|| format!("the output folder {} is not writable", dir.display()))?;
-    Ok(())
+        .with_context(|| format!("the output folder {shown} is not writable"))?;
+    Ok(created)
 }
 
 fn progress_bar(lang: Lang) -> ProgressBar {
@@ -136,15 +178,37 @@ pub(crate) fn launch_source(scenario: &Scenario, lang: Lang) -> Result<LaunchSou
 
 /// Runs the `run` command.
 pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
+    let interrupt =
+        Interrupt::install().context("cannot install the SIGINT and SIGTERM handlers")?;
     let (scenario, text) = load_scenario(args.scenario.as_deref(), lang)?;
-    let options = options(args, lang)?;
+    let mut options = options(args, lang)?;
+    options.cancel = Some(interrupt.flag());
     let out_dir = args
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(args.scenario.as_deref()));
     let hash = scenario_hash(&text);
-    prepare_out_dir(&out_dir, &hash, args.force, lang)?;
-    let source = launch_source(&scenario, lang)?;
+    let created = prepare_out_dir(&out_dir, &hash, args.force, lang)?;
+    let result = simulate_and_write(args, lang, &scenario, &options, &out_dir, hash, &interrupt);
+    if created && matches!(result, Err(CliError::Interrupted { .. })) {
+        // Only removes the folder when it is still empty.
+        let _ = std::fs::remove_dir(&out_dir);
+    }
+    result
+}
+
+/// Runs the simulation and writes the output files; a signal stops it
+/// between steps with [`CliError::Interrupted`].
+fn simulate_and_write(
+    args: &RunArgs,
+    lang: Lang,
+    scenario: &Scenario,
+    options: &RunOptions,
+    out_dir: &Path,
+    hash: String,
+    interrupt: &Interrupt,
+) -> Result<(), CliError> {
+    let source = launch_source(scenario, lang)?;
 
     let started = Instant::now();
     let bar = progress_bar(lang);
@@ -152,9 +216,11 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
         bar.set_length(total);
         bar.set_position(done);
     };
-    let output = runner::run(&scenario, &source, &options, &progress)?;
+    let output = runner::run(scenario, &source, options, &progress);
     bar.finish_and_clear();
-    let result = crate::stats::aggregate::aggregate(&scenario, &output);
+    interrupt.check(out_dir, lang)?;
+    let output = output?;
+    let result = crate::stats::aggregate::aggregate(scenario, &output);
 
     let manifest = Manifest {
         rollout_sim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -173,9 +239,19 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
     let summary = csv::summary_csv(&result).context("cannot render summary.csv")?;
     let mut outputs: Vec<(&str, Vec<u8>)> =
         vec![("timeseries.csv", timeseries), ("summary.csv", summary)];
-    outputs.extend(crate::report::render_charts(&scenario, &result, lang)?);
+    outputs.extend(crate::report::render_charts(scenario, &result, lang)?);
     outputs.push(("manifest.toml", manifest.to_toml().into_bytes()));
-    let written = files::write_all(&out_dir, &outputs)?;
+    interrupt.check(out_dir, lang)?;
+    let written =
+        match files::write_all_unless_stopped(out_dir, &outputs, &|| interrupt.requested()) {
+            Ok(written) => written,
+            Err(error) => {
+                if error.is::<files::Stopped>() {
+                    interrupt.check(out_dir, lang)?;
+                }
+                return Err(error.into());
+            }
+        };
 
     println!("{}", scenario.run.name);
     println!("{}", table::summary_table(&result, lang));

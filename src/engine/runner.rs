@@ -3,7 +3,8 @@
 //! are summed. Sums are integers, so any split across threads gives the
 //! same result bit for bit.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -32,7 +33,15 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     /// Simulate only shard `k` of `n` (0-based) of every replication's users.
     pub shard: Option<(u64, u64)>,
+    /// Stops the run when set, for example by a signal handler. The runner
+    /// reads it before each chunk of users and returns [`Cancelled`].
+    pub cancel: Option<Arc<AtomicBool>>,
 }
+
+/// The error [`run`] returns when [`RunOptions::cancel`] was set.
+#[derive(Debug, thiserror::Error)]
+#[error("the run was cancelled")]
+pub struct Cancelled;
 
 /// The counters of a run, by policy and replication.
 #[derive(Clone, Debug)]
@@ -54,7 +63,8 @@ pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 /// Runs every policy of a scenario over all replications.
 ///
 /// # Errors
-/// Returns an error when the thread pool cannot be created.
+/// Returns an error when the thread pool cannot be created, and
+/// [`Cancelled`] when [`RunOptions::cancel`] was set during the run.
 pub fn run(
     scenario: &Scenario,
     source: &LaunchSource,
@@ -90,6 +100,12 @@ pub fn run(
         .collect();
     let total_work: u64 = arrivals.iter().map(|a| users + a.len() as u64).sum();
     let done = AtomicU64::new(0);
+    let cancelled = || {
+        options
+            .cancel
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::Relaxed))
+    };
 
     let mut by_replication: Vec<Vec<Bins>> = Vec::with_capacity(replications as usize);
     for replication in 0..replications {
@@ -106,6 +122,11 @@ pub fn run(
                 .fold(
                     || (empty(), UserScratch::default(), Vec::<Visit>::new()),
                     |(mut acc, mut scratch, mut visits), chunk| {
+                        // The partial sums are dropped after a cancel, so
+                        // skipping the remaining chunks is enough.
+                        if cancelled() {
+                            return (acc, scratch, visits);
+                        }
                         let start = first + chunk * CHUNK;
                         let end = (start + CHUNK).min(last);
                         for index in start..end {
@@ -154,6 +175,9 @@ pub fn run(
                     a
                 })
         });
+        if cancelled() {
+            return Err(Cancelled.into());
+        }
         by_replication.push(result);
     }
     // Reorder from [replication][policy] to [policy][replication].
