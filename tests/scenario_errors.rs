@@ -491,6 +491,10 @@ fn invalid_flags_are_rejected() {
             &["--lang", "fr", "check"][..],
             "error: invalid value 'fr' for '--lang'; use en or zh-CN\n",
         ),
+        (
+            &["run", "--memory-limit", "8", "--out", "out"][..],
+            "error: invalid value 8 for --memory-limit: use a size with a unit, such as 8GB or 500MB\n",
+        ),
     ] {
         rollout_sim(dir.path())
             .args(args)
@@ -500,6 +504,85 @@ fn invalid_flags_are_rejected() {
             .stderr(message);
     }
     assert!(!dir.path().join("out").exists());
+}
+
+/// 30 replications of 10,080 one-minute bins: about 71 MB of counters.
+const LARGE_SCENARIO: &str = "\
+[run]
+horizon = \"7d\"
+sample_every = \"1m\"
+replications = 30
+
+[[release]]
+version = \"2.0.0\"
+at = \"0h\"
+";
+
+#[test]
+fn run_over_memory_limit_is_rejected() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    std::fs::write(dir.path().join("s.toml"), LARGE_SCENARIO).expect("scenario written");
+    // One thread, so the estimate does not depend on the machine's cores.
+    let args = [
+        "run",
+        "s.toml",
+        "--threads",
+        "1",
+        "--memory-limit",
+        "100MB",
+        "--out",
+        "out",
+    ];
+    rollout_sim(dir.path())
+        .args(args)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("error: the run needs about 196 MB of memory (estimate), more than the limit of 100 MB (set by --memory-limit); the largest part is the per-bin counters of every policy and replication, 71.23 MB. To fix it, use fewer replications (--replications) or policies, or fewer time bins (a longer run.sample_every or a shorter run.horizon), or raise the limit with --memory-limit, e.g. --memory-limit 1GB\n");
+    rollout_sim(dir.path())
+        .args(["--lang", "zh-CN"])
+        .args(args)
+        .assert()
+        .code(2)
+        .stderr("错误：本次运行约需 196 MB 内存（估计值），超过上限 100 MB（由 --memory-limit 设置）；其中最大的部分是每个策略和每次重复的分箱计数器，71.23 MB。解决办法：请减少重复次数（--replications）或策略数，或减少时间分箱（加大 run.sample_every 或缩短 run.horizon），或用 --memory-limit 提高上限，例如 --memory-limit 1GB\n");
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn check_over_memory_limit_is_rejected() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    std::fs::write(dir.path().join("s.toml"), LARGE_SCENARIO).expect("scenario written");
+    let output = rollout_sim(dir.path())
+        .args(["check", "s.toml", "--memory-limit", "100MB"])
+        .output()
+        .expect("binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // The total includes one buffer per core, so only its frame is fixed.
+    assert!(
+        stderr.starts_with("error: the run needs about "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("more than the limit of 100 MB (set by --memory-limit)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_prints_memory_estimate() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    std::fs::write(dir.path().join("s.toml"), LARGE_SCENARIO).expect("scenario written");
+    let assert = rollout_sim(dir.path())
+        .args(["check", "s.toml", "--memory-limit", "8GB"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(stdout.contains("memory: about "), "{stdout}");
+    assert!(
+        stdout.contains(" (estimate), limit 8.00 GB (set by --memory-limit)\n"),
+        "{stdout}"
+    );
 }
 
 const TRACE_SCENARIO: &str = "\

@@ -50,6 +50,9 @@ pub struct RunArgs {
     /// Overwrite an output folder that holds another scenario's results.
     #[arg(long)]
     pub force: bool,
+    /// Largest memory the run may need, e.g. 8GB (default: the available memory).
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
 }
 
 /// Arguments of `check`.
@@ -57,4 +60,7 @@ pub struct RunArgs {
 pub struct CheckArgs {
     /// Scenario file (TOML); without it, the built-in default scenario is checked.
     pub scenario: Option<PathBuf>,
+    /// Largest memory the run may need, e.g. 8GB (default: the available memory).
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
 }

@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 
 use crate::cli::args::CheckArgs;
-use crate::cli::{load_scenario, CliError};
+use crate::cli::{limits, load_scenario, CliError};
+use crate::engine::budget;
 use crate::i18n::Lang;
 use crate::scenario::{Origin, Scenario, UpdateAction};
 use crate::units::format_bytes;
@@ -262,7 +263,18 @@ pub fn execute(args: &CheckArgs, lang: Lang) -> Result<(), CliError> {
         ),
         None => None,
     };
+    let flag_limit = match &args.memory_limit {
+        Some(text) => Some(limits::parse_memory_limit(text, lang)?),
+        None => None,
+    };
+    let limit = budget::memory_limit(flag_limit);
+    let replications = scenario.run.replications;
+    limits::check_memory(&scenario, replications, 0, &limit, lang)?;
     print!("{}", describe(&scenario, lang));
+    println!(
+        "{}",
+        limits::describe_memory(&scenario, replications, 0, &limit, lang)
+    );
     if let Some(trace) = trace {
         let visits: usize = trace.pairs.iter().map(|pair| pair.visits.len()).sum();
         match lang {

@@ -16,9 +16,19 @@ const RUN: &[(&str, &str)] = &[
     ("users", "存量用户数；覆盖 population.users"),
     ("threads", "工作线程数（默认每核一个）；结果与线程数无关"),
     ("force", "覆盖保存着其他场景结果的输出目录"),
+    (
+        "memory_limit",
+        "运行可使用的最大内存，例如 8GB（默认：可用内存）",
+    ),
 ];
 
-const CHECK: &[(&str, &str)] = &[("scenario", "场景文件（TOML）；省略时检查内置默认场景")];
+const CHECK: &[(&str, &str)] = &[
+    ("scenario", "场景文件（TOML）；省略时检查内置默认场景"),
+    (
+        "memory_limit",
+        "运行可使用的最大内存，例如 8GB（默认：可用内存）",
+    ),
+];
 
 fn apply(command: Command, texts: &[(&'static str, &'static str)]) -> Command {
     // `mut_args` edits the arguments in place. `mut_arg` would move the

@@ -8,6 +8,7 @@ mod args;
 mod check;
 mod help_zh;
 mod interrupt;
+mod limits;
 mod run;
 
 use std::ffi::OsString;

@@ -9,7 +9,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::args::RunArgs;
 use crate::cli::interrupt::Interrupt;
+use crate::cli::limits;
 use crate::cli::{load_scenario, CliError};
+use crate::engine::budget;
 use crate::engine::runner::{self, RunOptions};
 use crate::i18n::Lang;
 use crate::model::population::LaunchSource;
@@ -183,6 +185,15 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
     let (scenario, text) = load_scenario(args.scenario.as_deref(), lang)?;
     let mut options = options(args, lang)?;
     options.cancel = Some(interrupt.flag());
+    let flag_limit = match &args.memory_limit {
+        Some(text) => Some(limits::parse_memory_limit(text, lang)?),
+        None => None,
+    };
+    let replications = options.replications.unwrap_or(scenario.run.replications);
+    let users = options.users.unwrap_or(scenario.population.users);
+    let limit = budget::memory_limit(flag_limit);
+    limits::check_memory(&scenario, replications, options.threads, &limit, lang)?;
+    limits::warn_long_run(&scenario, users, replications, lang);
     let out_dir = args
         .out
         .clone()
