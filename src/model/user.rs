@@ -768,15 +768,20 @@ impl UserSim<'_, '_> {
         if self.state.foreground {
             self.account_foreground(self.state.foreground_since, horizon, self.state.running);
         }
+        // A gauge counts a state at the sample instants `t` with
+        // `from <= t < until`, and the last sample instant is the horizon
+        // itself. States still open then end just after it, or the last
+        // bin would count no users at all.
+        let end = horizon + SimDuration(1);
         if self.state.launched || !self.traits.is_new {
             let since = self.state.installed_since;
             let cached = self.state.cached;
-            self.add_newest_interval(Gauge::InstalledNewest, since, horizon, cached);
+            self.add_newest_interval(Gauge::InstalledNewest, since, end, cached);
             self.bins
-                .add_interval(Gauge::Users, self.traits.present_from, horizon);
+                .add_interval(Gauge::Users, self.traits.present_from, end);
             self.bins.add_total(Total::Users, 1);
         }
-        self.close_active(horizon);
+        self.close_active(end);
         self.bins.add_total(Total::Events, self.events);
     }
 }
