@@ -506,6 +506,36 @@ fn invalid_flags_are_rejected() {
     assert!(!dir.path().join("out").exists());
 }
 
+#[test]
+fn command_line_errors_in_chinese() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    for (args, message) in [
+        (
+            &["--lang", "zh-CN", "check", "--bogus"][..],
+            "错误：未知的参数 '--bogus'。运行 'rollout-sim --help' 查看用法。\n",
+        ),
+        (
+            &["--lang", "zh-CN", "chek"][..],
+            "错误：未知的子命令 'chek'；是否想写 'check'？运行 'rollout-sim --help' 查看用法。\n",
+        ),
+        (
+            &["--lang", "zh-CN", "run", "--users", "abc"][..],
+            "错误：'--users <N>' 的取值 'abc' 无效：数字中含有无效字符。运行 'rollout-sim --help' 查看用法。\n",
+        ),
+        (
+            &["--lang", "zh-CN", "run", "--users", "0", "--out", "out"][..],
+            "错误：--users 的取值 0 无效：请使用 1 到 2000000000 之间的数\n",
+        ),
+    ] {
+        rollout_sim(dir.path())
+            .args(args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(message);
+    }
+}
+
 /// 30 replications of 10,080 one-minute bins: about 71 MB of counters.
 const LARGE_SCENARIO: &str = "\
 [run]

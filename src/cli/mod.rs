@@ -6,6 +6,7 @@
 
 mod args;
 mod check;
+mod clap_zh;
 mod help_zh;
 mod interrupt;
 mod limits;
@@ -57,6 +58,16 @@ fn lang_from_args(args: &[OsString]) -> Option<Lang> {
     None
 }
 
+/// Prints a clap error, or help and version output, in the user's language.
+fn print_clap_error(error: &clap::Error, lang: Lang) {
+    match (lang, clap_zh::render(error)) {
+        (Lang::ZhCn, Some(message)) => eprintln!("错误：{message}"),
+        _ => {
+            let _ = error.print();
+        }
+    }
+}
+
 /// Runs the program with the process arguments and returns its exit code.
 pub fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
@@ -73,14 +84,14 @@ pub fn run_with_args(args: Vec<OsString>) -> ExitCode {
     let matches = match command.try_get_matches_from(args) {
         Ok(matches) => matches,
         Err(error) => {
-            let _ = error.print();
+            print_clap_error(&error, lang);
             return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
         }
     };
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(error) => {
-            let _ = error.print();
+            print_clap_error(&error, lang);
             return ExitCode::from(2);
         }
     };

@@ -16,7 +16,7 @@ mod locate;
 pub mod profile;
 #[allow(missing_docs)]
 pub mod raw;
-mod syntax_zh;
+pub(crate) mod syntax_zh;
 mod toml_error;
 pub mod types;
 
