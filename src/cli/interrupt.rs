@@ -3,6 +3,10 @@
 //! its steps. The run then stops, removes its temporary files and exits
 //! with 128 + the signal number (130 for SIGINT, 143 for SIGTERM), so the
 //! previous output files stay as they were.
+//!
+//! A second signal ends the process at once with the same code, for a step
+//! that does not stop soon enough. Its temporary files, if any, stay
+//! behind until the next run into the same folder removes them.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -30,6 +34,13 @@ impl Interrupt {
         let cancel = Arc::new(AtomicBool::new(false));
         let signal = Arc::new(AtomicUsize::new(0));
         for number in [SIGINT, SIGTERM] {
+            // Actions run in registration order, so the shutdown sees the
+            // flag as the previous signal left it.
+            signal_hook::flag::register_conditional_shutdown(
+                number,
+                128 + number,
+                Arc::clone(&cancel),
+            )?;
             signal_hook::flag::register_usize(number, Arc::clone(&signal), number as usize)?;
             signal_hook::flag::register(number, Arc::clone(&cancel))?;
         }
