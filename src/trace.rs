@@ -36,7 +36,6 @@
 //! kept. `docs/trace-format.md` describes the format with examples.
 
 mod error;
-mod source;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs::File;
@@ -46,7 +45,6 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset};
 
 pub use error::TraceError;
-pub use source::read_source;
 
 /// Required columns of a trace file.
 pub const REQUIRED_COLUMNS: [&str; 3] = ["user_id", "event", "timestamp"];
@@ -219,7 +217,7 @@ fn read_rows<R: Read>(
         if !rows.apps_seen.contains(app) {
             rows.apps_seen.insert(app.to_string());
         }
-        let is_selected = selected.as_ref().map_or(true, |apps| apps.contains(app));
+        let is_selected = selected.as_ref().is_none_or(|apps| apps.contains(app));
         if !is_selected || excluded.contains(app) {
             continue;
         }
@@ -406,7 +404,7 @@ fn build_trace(
             Err(error) => {
                 let is_earlier = first_error
                     .as_ref()
-                    .map_or(true, |(earlier, _, _)| error.line() < earlier.line());
+                    .is_none_or(|(earlier, _, _)| error.line() < earlier.line());
                 if is_earlier {
                     first_error = Some((error, user_id, app));
                 }
@@ -417,7 +415,7 @@ fn build_trace(
             dropped_open_without_close += 1;
         }
         if let Some(open) = paired.first_open {
-            if first_open.map_or(true, |earliest| open.time_ms < earliest.time_ms) {
+            if first_open.is_none_or(|earliest| open.time_ms < earliest.time_ms) {
                 first_open = Some(open);
             }
         }

@@ -25,6 +25,14 @@ pub enum Command {
     Run(RunArgs),
     /// Validate a scenario and print what it would simulate, without running it.
     Check(CheckArgs),
+    /// Run a scenario across the values of one parameter and write sweep.csv and a chart.
+    Sweep(SweepArgs),
+    /// Print one simulated user's whole timeline under one policy.
+    Explain(ExplainArgs),
+    /// Fit a scenario's population to a launch trace and write it with a fit report.
+    Calibrate(super::calibrate::CalibrateArgs),
+    /// Fit uncertain parameters to the launch coverage of a release's first hours and forecast the rest.
+    Forecast(super::forecast::ForecastArgs),
 }
 
 /// Arguments of `run`.
@@ -63,4 +71,60 @@ pub struct CheckArgs {
     /// Largest memory the run may need, e.g. 8GB (default: the available memory).
     #[arg(long, value_name = "SIZE")]
     pub memory_limit: Option<String>,
+}
+
+/// Arguments of `sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// The parameter and its range as KEY=START:END:STEP, e.g. policy.prompt.accept=0.1:0.9:0.1 or population.segment.daily.keep_alive=5m:60m:5m.
+    #[arg(long, value_name = "KEY=START:END:STEP")]
+    pub param: String,
+    /// Summary figure to collect and chart, as named in summary.csv.
+    #[arg(long, value_name = "METRIC", default_value = "t95_launch_coverage_h")]
+    pub metric: String,
+    /// Only this policy (default: every policy of the scenario).
+    #[arg(long, value_name = "NAME")]
+    pub policy: Option<String>,
+    /// Output folder (default: out/<scenario file stem>-sweep).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Master seed; overrides run.seed. Every value runs with the same seed.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Monte Carlo replications per value; overrides run.replications.
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u32>,
+    /// Existing users; overrides population.users.
+    #[arg(long, value_name = "N")]
+    pub users: Option<u64>,
+    /// Worker threads (default: one per core); results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// Arguments of `explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Scenario file (TOML); without it, the built-in default scenario is used.
+    pub scenario: Option<PathBuf>,
+    /// User index: existing users are 0 to users - 1, new users follow in order of arrival.
+    #[arg(long, value_name = "N")]
+    pub user: u64,
+    /// Policy to replay (default: the scenario's first policy).
+    #[arg(long, value_name = "NAME")]
+    pub policy: Option<String>,
+    /// Replication index, from 0 (default: 0).
+    #[arg(long, value_name = "R")]
+    pub replication: Option<u32>,
+    /// Master seed; overrides run.seed, as in run.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Replications; overrides run.replications, as in run.
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u32>,
+    /// Existing users; overrides population.users, as in run.
+    #[arg(long, value_name = "N")]
+    pub users: Option<u64>,
 }

@@ -1,6 +1,8 @@
 //! `rollout-sim check`: validate a scenario and print what it would
 //! simulate, with the effective client settings and where each came from.
 
+mod field;
+
 use std::fmt::Write as _;
 
 use crate::cli::args::CheckArgs;
@@ -45,6 +47,12 @@ fn describe_action(action: &UpdateAction, lang: Lang) -> String {
         }
         (UpdateAction::OnResume { min_background }, Lang::ZhCn) => {
             format!("on_resume：在后台至少 {min_background} 后下次回到前台时应用")
+        }
+        (UpdateAction::OnSuspend { min_background }, Lang::En) => {
+            format!("on_suspend: apply in the background once the app has been there for {min_background}")
+        }
+        (UpdateAction::OnSuspend { min_background }, Lang::ZhCn) => {
+            format!("on_suspend：应用在后台停留满 {min_background} 后在后台应用更新")
         }
     }
 }
@@ -128,6 +136,17 @@ pub fn describe(scenario: &Scenario, lang: Lang) -> String {
             lang.pick("keep-alive", "后台存活"),
             segment.keep_alive
         );
+        if let Some(burst) = &segment.burst {
+            let _ = writeln!(
+                out,
+                "    {} {:.2} {}, {} {}",
+                lang.pick("bursts: mean", "连续访问：平均"),
+                burst.mean_visits,
+                lang.pick("visits per episode", "次访问/使用片段"),
+                lang.pick("gap", "间隔"),
+                burst.gap
+            );
+        }
     }
     for network in &scenario.networks {
         let _ = writeln!(
@@ -224,11 +243,13 @@ pub fn describe(scenario: &Scenario, lang: Lang) -> String {
     for policy in &scenario.policies {
         let _ = writeln!(
             out,
-            "  {}: {}",
+            "  {}: {}{}",
             policy.name,
-            describe_action(&policy.action, lang)
+            describe_action(&policy.action, lang),
+            field::policy_details(scenario, policy, lang)
         );
     }
+    field::describe(scenario, lang, &mut out);
     let _ = writeln!(
         out,
         "{}",
@@ -254,15 +275,7 @@ pub fn describe(scenario: &Scenario, lang: Lang) -> String {
 /// Runs the `check` command.
 pub fn execute(args: &CheckArgs, lang: Lang) -> Result<(), CliError> {
     let (scenario, _) = load_scenario(args.scenario.as_deref(), lang)?;
-    // A trace file is input too: check it now, so that `check` passes only
-    // when `run` can start.
-    let trace = match &scenario.population.trace {
-        Some(source) => Some(
-            crate::trace::read_source(source)
-                .map_err(|error| CliError::Invalid(error.render(lang)))?,
-        ),
-        None => None,
-    };
+    let source = crate::cli::run::launch_source(&scenario, lang)?;
     let flag_limit = match &args.memory_limit {
         Some(text) => Some(limits::parse_memory_limit(text, lang)?),
         None => None,
@@ -275,16 +288,18 @@ pub fn execute(args: &CheckArgs, lang: Lang) -> Result<(), CliError> {
         "{}",
         limits::describe_memory(&scenario, replications, 0, &limit, lang)
     );
-    if let Some(trace) = trace {
-        let visits: usize = trace.pairs.iter().map(|pair| pair.visits.len()).sum();
+    if let crate::model::population::LaunchSource::Trace(trace) = &source {
+        let visits: usize = trace.pairs.iter().map(|p| p.len()).sum();
         match lang {
             Lang::En => println!(
-                "trace: {} (user, app) pairs with {visits} visits",
-                trace.pairs.len()
+                "trace: {} (user, app) pairs, {} visits",
+                trace.pairs.len(),
+                visits
             ),
             Lang::ZhCn => println!(
-                "轨迹：{} 个（用户，应用）组合，共 {visits} 次访问",
-                trace.pairs.len()
+                "轨迹：{} 个（用户，应用）对，{} 次访问",
+                trace.pairs.len(),
+                visits
             ),
         }
     }

@@ -47,9 +47,10 @@ impl Interrupt {
         Ok(Interrupt { cancel, signal })
     }
 
-    /// The flag to hand to [`RunOptions::cancel`](crate::engine::runner::RunOptions::cancel).
-    pub(crate) fn flag(&self) -> Arc<AtomicBool> {
-        Arc::clone(&self.cancel)
+    /// Returns the flag to hand to
+    /// [`run_until`](crate::engine::runner::run_until).
+    pub(crate) fn flag(&self) -> &AtomicBool {
+        &self.cancel
     }
 
     /// Returns whether a signal arrived.

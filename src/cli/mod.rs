@@ -1,16 +1,21 @@
 //! The command-line front end: argument parsing, language selection, exit
-//! codes, and the `run` and `check` commands.
+//! codes, and the `run`, `check`, `sweep` and `explain` commands.
 //!
 //! Exit codes: 0 success, 2 invalid input (scenario, flags, trace file),
 //! 130 or 143 when SIGINT or SIGTERM stopped a run, 1 any other failure.
 
 mod args;
+mod calibrate;
 mod check;
 mod clap_zh;
+mod explain;
+mod forecast;
 mod help_zh;
 mod interrupt;
 mod limits;
+mod progress;
 mod run;
+mod sweep;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -112,6 +117,10 @@ pub fn run_with_args(args: Vec<OsString>) -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::execute(&args, lang),
         Command::Check(args) => check::execute(&args, lang),
+        Command::Sweep(args) => sweep::execute(&args, lang),
+        Command::Explain(args) => explain::execute(&args, lang),
+        Command::Calibrate(args) => calibrate::execute(&args, lang),
+        Command::Forecast(args) => forecast::execute(&args, lang),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

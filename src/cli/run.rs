@@ -1,20 +1,19 @@
 //! `rollout-sim run`.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::args::RunArgs;
 use crate::cli::interrupt::Interrupt;
 use crate::cli::limits;
+use crate::cli::progress::DelayedProgress;
 use crate::cli::{load_scenario, CliError};
 use crate::engine::budget;
 use crate::engine::runner::{self, RunOptions};
 use crate::i18n::Lang;
-use crate::model::population::LaunchSource;
+use crate::model::population::{self, LaunchSource};
 use crate::output::manifest::{scenario_hash, ExistingManifest, Manifest};
 use crate::output::{csv, files, table};
 use crate::scenario::{self, Scenario};
@@ -33,7 +32,7 @@ fn invalid_flag(
 }
 
 /// Checks the command-line overrides against the same limits as the file.
-fn options(args: &RunArgs, lang: Lang) -> Result<RunOptions, CliError> {
+pub(crate) fn options(args: &RunArgs, lang: Lang) -> Result<RunOptions, CliError> {
     if let Some(users) = args.users {
         if users == 0 || users > scenario::MAX_USERS {
             return Err(invalid_flag(
@@ -71,7 +70,6 @@ fn options(args: &RunArgs, lang: Lang) -> Result<RunOptions, CliError> {
         replications: args.replications,
         seed: args.seed,
         shard: None,
-        cancel: None,
     })
 }
 
@@ -92,7 +90,12 @@ const RESULT_FILES: [&str; 2] = ["timeseries.csv", "summary.csv"];
 /// another scenario's results (or results of an unknown scenario) unless
 /// `--force` is given. Creates the folder and makes sure it is writable
 /// before the long run starts, and returns whether it created it.
-fn prepare_out_dir(dir: &Path, hash: &str, force: bool, lang: Lang) -> Result<bool, CliError> {
+pub(crate) fn prepare_out_dir(
+    dir: &Path,
+    hash: &str,
+    force: bool,
+    lang: Lang,
+) -> Result<bool, CliError> {
     let shown = dir.display();
     if dir.exists() && !dir.is_dir() {
         return Err(CliError::Invalid(match lang {
@@ -151,31 +154,9 @@ fn prepare_out_dir(dir: &Path, hash: &str, force: bool, lang: Lang) -> Result<bo
     Ok(created)
 }
 
-fn progress_bar(lang: Lang) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    let template = match lang {
-        Lang::En => "{spinner} simulating [{bar:40}] {percent:>3}% users {pos}/{len} eta {eta}",
-        Lang::ZhCn => "{spinner} 模拟中 [{bar:40}] {percent:>3}% 用户 {pos}/{len} 剩余 {eta}",
-    };
-    bar.set_style(
-        ProgressStyle::with_template(template)
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar
-}
-
+/// Reads the launch source, turning trace errors into invalid input.
 pub(crate) fn launch_source(scenario: &Scenario, lang: Lang) -> Result<LaunchSource, CliError> {
-    let _ = lang;
-    match &scenario.population.trace {
-        None => Ok(LaunchSource::Synthetic),
-        Some(_) => Err(CliError::Failed(anyhow::anyhow!(
-            "trace replay is not wired into this build"
-        ))),
-    }
+    population::load_launch_source(scenario).map_err(|error| CliError::Invalid(error.render(lang)))
 }
 
 /// Runs the `run` command.
@@ -183,8 +164,7 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
     let interrupt =
         Interrupt::install().context("cannot install the SIGINT and SIGTERM handlers")?;
     let (scenario, text) = load_scenario(args.scenario.as_deref(), lang)?;
-    let mut options = options(args, lang)?;
-    options.cancel = Some(interrupt.flag());
+    let options = options(args, lang)?;
     let flag_limit = match &args.memory_limit {
         Some(text) => Some(limits::parse_memory_limit(text, lang)?),
         None => None,
@@ -199,8 +179,16 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
         .clone()
         .unwrap_or_else(|| default_out_dir(args.scenario.as_deref()));
     let hash = scenario_hash(&text);
+    // A trace is input too: read it before the output folder is created.
+    let source = launch_source(&scenario, lang)?;
     let created = prepare_out_dir(&out_dir, &hash, args.force, lang)?;
-    let result = simulate_and_write(args, lang, &scenario, &options, &out_dir, hash, &interrupt);
+    let inputs = Inputs {
+        scenario: &scenario,
+        source: &source,
+        options: &options,
+        hash,
+    };
+    let result = simulate_and_write(args, lang, inputs, &out_dir, &interrupt);
     if created && matches!(result, Err(CliError::Interrupted { .. })) {
         // Only removes the folder when it is still empty.
         let _ = std::fs::remove_dir(&out_dir);
@@ -208,27 +196,36 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
     result
 }
 
+/// What a validated run simulates.
+struct Inputs<'a> {
+    scenario: &'a Scenario,
+    source: &'a LaunchSource,
+    options: &'a RunOptions,
+    /// SHA-256 of the scenario text, for the manifest.
+    hash: String,
+}
+
 /// Runs the simulation and writes the output files; a signal stops it
 /// between steps with [`CliError::Interrupted`].
 fn simulate_and_write(
     args: &RunArgs,
     lang: Lang,
-    scenario: &Scenario,
-    options: &RunOptions,
+    inputs: Inputs,
     out_dir: &Path,
-    hash: String,
     interrupt: &Interrupt,
 ) -> Result<(), CliError> {
-    let source = launch_source(scenario, lang)?;
+    let Inputs {
+        scenario,
+        source,
+        options,
+        hash,
+    } = inputs;
 
     let started = Instant::now();
-    let bar = progress_bar(lang);
-    let progress = |done: u64, total: u64| {
-        bar.set_length(total);
-        bar.set_position(done);
-    };
-    let output = runner::run(scenario, &source, options, &progress);
-    bar.finish_and_clear();
+    let bar = DelayedProgress::for_users(lang);
+    let progress = |done: u64, total: u64| bar.update(done, total);
+    let output = runner::run_until(scenario, source, options, &progress, interrupt.flag());
+    bar.finish();
     interrupt.check(out_dir, lang)?;
     let output = output?;
     let result = crate::stats::aggregate::aggregate(scenario, &output);
@@ -251,6 +248,10 @@ fn simulate_and_write(
     let mut outputs: Vec<(&str, Vec<u8>)> =
         vec![("timeseries.csv", timeseries), ("summary.csv", summary)];
     outputs.extend(crate::report::render_charts(scenario, &result, lang)?);
+    outputs.push((
+        "report.html",
+        crate::report::render_report(scenario, &result, lang)?,
+    ));
     outputs.push(("manifest.toml", manifest.to_toml().into_bytes()));
     interrupt.check(out_dir, lang)?;
     let written =

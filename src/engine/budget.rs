@@ -4,8 +4,8 @@
 //!
 //! Users are simulated one at a time, so memory does not grow with the
 //! population. It grows with policies × replications × time bins ×
-//! (counters and versions), plus per-thread buffers, the new-user arrival
-//! times and a replayed trace. [`estimate_memory`] adds these parts up from
+//! (counters and versions), once more per `[[host]]` client, plus
+//! per-thread buffers, the new-user arrival times and a replayed trace. [`estimate_memory`] adds these parts up from
 //! the same sizes the runner allocates. The estimate is meant as an upper
 //! bound of the peak, so it rounds every part up and adds a fixed base. A
 //! run with 30 replications of 10,080 bins and 4 policies peaked at 393 MB
@@ -139,17 +139,23 @@ pub fn estimate_memory(scenario: &Scenario, replications: u32, threads: usize) -
     let replications = u64::from(replications);
     let threads = threads.max(1) as u64;
     let one_bins = bins_bytes(bins, versions);
+    let hosts = scenario.hosts.len() as u64;
 
-    let counters = policies
+    // With host clients the runner keeps counters per (policy, host), then
+    // the totals and a copy per host, and the aggregation clones one host's
+    // counters at a time.
+    let copies = if hosts == 0 { 1 } else { hosts + 2 };
+    let counters = (policies * copies)
         .saturating_mul(replications)
         .saturating_mul(one_bins);
 
     let (max_launches, _) = launches_per_user(scenario);
     let user_buffers = (max_launches * 2.0 + 16.0) as u64 * VISIT_BYTES;
-    let accumulators = ACCUMULATORS_PER_THREAD * policies * one_bins;
+    let accumulators = ACCUMULATORS_PER_THREAD * policies * hosts.max(1) * one_bins;
     let thread_buffers = threads.saturating_mul(accumulators + user_buffers);
 
-    let series = SERIES_PER_POLICY + versions;
+    // Each host adds at most as many `|client=` curves as a policy has.
+    let series = (SERIES_PER_POLICY + versions) * (1 + hosts);
     let band_curves = policies * series * bins * BAND_BYTES;
     // While one policy is aggregated, its gauges are copied per replication.
     let gauge_copies = replications.saturating_mul(GAUGES as u64 * bins * 8);
@@ -313,6 +319,21 @@ mod tests {
         let bins = bins_bytes(48, 2);
         assert_eq!(part(&one, MemoryPart::Counters), bins);
         assert_eq!(part(&ten, MemoryPart::Counters), 10 * bins);
+    }
+
+    #[test]
+    fn host_clients_multiply_counters() {
+        let text = include_str!("../../scenarios/host-mix.toml");
+        let scenario = crate::scenario::parse(text, "host-mix.toml", None).expect("valid");
+        let hosts = scenario.hosts.len() as u64;
+        assert!(hosts > 0);
+        let estimate = estimate_memory(&scenario, 3, 1);
+        let one = bins_bytes(scenario.run.bins() as u64, scenario.versions.len() as u64);
+        let policies = scenario.policies.len() as u64;
+        assert_eq!(
+            part(&estimate, MemoryPart::Counters),
+            policies * (hosts + 2) * 3 * one
+        );
     }
 
     #[test]

@@ -27,6 +27,12 @@ pub enum Stream {
     Traits = 5,
     /// Per-replication draws: new-user arrivals, trace resampling.
     Replication = 6,
+    /// Per-user traits of the field mechanisms (host client, stale first
+    /// launch, devices a release fails to start on), kept apart so that
+    /// using them leaves every other draw unchanged.
+    Field = 7,
+    /// Brief trips to the background inside sessions.
+    BackgroundTrips = 8,
 }
 
 /// SplitMix64's finalizer: a bijective mixer of 64-bit words.
@@ -41,6 +47,7 @@ pub fn mix64(mut z: u64) -> u64 {
 /// Derives the seed of one stream from the master seed, the replication,
 /// the user index and the purpose.
 #[inline]
+#[allow(clippy::unusual_byte_groupings)] // "5EED 0F F1CE" reads as a word
 pub fn stream_seed(master: u64, replication: u32, user: u64, stream: Stream) -> u64 {
     let a = mix64(master ^ 0x005E_ED0F_F1CE);
     let b = mix64(a ^ (replication as u64).wrapping_mul(0xA24B_AED4_963E_E407));

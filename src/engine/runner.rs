@@ -4,15 +4,16 @@
 //! same result bit for bit.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::engine::rng::{self, Stream};
+use crate::model::background_trips::BackgroundTrip;
 use crate::model::launches::Visit;
-use crate::model::population::{LaunchSource, PopulationPlan};
+use crate::model::population::{LaunchSource, PlannedUser, PopulationPlan};
 use crate::model::schedule::Schedule;
 use crate::model::user::{simulate_user, PolicyStreams, RunContext, UserScratch};
+use crate::scenario::dist::DurationSampler;
 use crate::scenario::Scenario;
 use crate::stats::bins::Bins;
 use crate::time::SimTime;
@@ -33,12 +34,9 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     /// Simulate only shard `k` of `n` (0-based) of every replication's users.
     pub shard: Option<(u64, u64)>,
-    /// Stops the run when set, for example by a signal handler. The runner
-    /// reads it before each chunk of users and returns [`Cancelled`].
-    pub cancel: Option<Arc<AtomicBool>>,
 }
 
-/// The error [`run`] returns when [`RunOptions::cancel`] was set.
+/// The error [`run_until`] returns when its cancel flag was set.
 #[derive(Debug, thiserror::Error)]
 #[error("the run was cancelled")]
 pub struct Cancelled;
@@ -48,6 +46,9 @@ pub struct Cancelled;
 pub struct RunOutput {
     /// `bins[policy][replication]`.
     pub bins: Vec<Vec<Bins>>,
+    /// `clients[host][policy][replication]`: the same counters split by host
+    /// client; empty when the scenario has no `[[host]]` tables.
+    pub clients: Vec<Vec<Vec<Bins>>>,
     /// Existing users simulated per replication.
     pub users: u64,
     /// Replications run.
@@ -60,57 +61,151 @@ pub struct RunOutput {
 /// (summed over replications) and the total to do.
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
+/// Inputs that every user of a run is simulated from: the schedule, the
+/// population plan and each replication's new-user arrivals. `run` and
+/// `explain` both set users up through it, so `explain` replays exactly the
+/// user that `run` simulated.
+pub struct RunSetup<'a> {
+    scenario: &'a Scenario,
+    /// Existing users per replication.
+    pub users: u64,
+    /// Replications.
+    pub replications: u32,
+    /// Master seed.
+    pub seed: u64,
+    schedule: Schedule,
+    plan: PopulationPlan<'a>,
+    check_latency: DurationSampler,
+    arrivals: Vec<Vec<SimTime>>,
+}
+
+impl<'a> RunSetup<'a> {
+    /// Applies the overrides of `options` and prepares the population.
+    pub fn new(
+        scenario: &'a Scenario,
+        source: &'a LaunchSource,
+        options: &RunOptions,
+    ) -> RunSetup<'a> {
+        let users = options.users.unwrap_or(match source {
+            LaunchSource::Trace(trace) if scenario.population.users == 0 => {
+                trace.pairs.len() as u64
+            }
+            _ => scenario.population.users,
+        });
+        let replications = options.replications.unwrap_or(scenario.run.replications);
+        let seed = options.seed.unwrap_or(scenario.run.seed);
+        let plan = PopulationPlan::new(scenario, users, seed, source);
+        let arrivals = (0..replications)
+            .map(|r| plan.new_user_arrivals(r))
+            .collect();
+        RunSetup {
+            scenario,
+            users,
+            replications,
+            seed,
+            schedule: Schedule::new(scenario),
+            plan,
+            check_latency: scenario.client.check_latency.sampler(),
+            arrivals,
+        }
+    }
+
+    /// Returns the inputs shared by all users of the run.
+    pub fn context(&self) -> RunContext<'_> {
+        RunContext {
+            schedule: &self.schedule,
+            client: &self.scenario.client,
+            check_latency: &self.check_latency,
+            horizon: SimTime::ZERO + self.scenario.run.horizon,
+        }
+    }
+
+    /// Users of one replication: existing users, then new users in order of
+    /// arrival.
+    pub fn population(&self, replication: u32) -> u64 {
+        self.users + self.arrivals[replication as usize].len() as u64
+    }
+
+    /// Creates user `index` of `replication` from its own streams and draws
+    /// its visits into `visits` and its brief background trips into `trips`.
+    pub fn prepare_user(
+        &self,
+        replication: u32,
+        index: u64,
+        visits: &mut Vec<Visit>,
+        trips: &mut Vec<BackgroundTrip>,
+    ) -> PlannedUser {
+        let mut traits_rng = rng::stream(self.seed, replication, index, Stream::Traits);
+        let mut launch_rng = rng::stream(self.seed, replication, index, Stream::Launches);
+        let arrivals = &self.arrivals[replication as usize];
+        let user = self
+            .plan
+            .user(replication, index, arrivals, &mut traits_rng);
+        self.plan
+            .visits(&user, index, &mut launch_rng, &mut traits_rng, visits);
+        self.plan
+            .background_trips(&user, replication, index, visits, trips);
+        user
+    }
+
+    /// Creates the streams one policy run of user `index` draws from. Every policy
+    /// starts from the same streams: common random numbers.
+    pub fn policy_streams(&self, replication: u32, index: u64) -> PolicyStreams {
+        PolicyStreams {
+            network: rng::stream(self.seed, replication, index, Stream::Network),
+            checks: rng::stream(self.seed, replication, index, Stream::Checks),
+            prompts: rng::stream(self.seed, replication, index, Stream::Prompts),
+        }
+    }
+}
+
 /// Runs every policy of a scenario over all replications.
 ///
 /// # Errors
-/// Returns an error when the thread pool cannot be created, and
-/// [`Cancelled`] when [`RunOptions::cancel`] was set during the run.
+/// Returns an error when the thread pool cannot be created.
 pub fn run(
     scenario: &Scenario,
     source: &LaunchSource,
     options: &RunOptions,
     progress: Progress,
 ) -> anyhow::Result<RunOutput> {
-    let users = options.users.unwrap_or(match source {
-        LaunchSource::Trace(trace) if scenario.population.users == 0 => trace.pairs.len() as u64,
-        _ => scenario.population.users,
-    });
-    let replications = options.replications.unwrap_or(scenario.run.replications);
-    let seed = options.seed.unwrap_or(scenario.run.seed);
+    run_until(scenario, source, options, progress, &AtomicBool::new(false))
+}
+
+/// Runs like [`run`], and stops when `cancel` is set, for example by a
+/// signal handler. The flag is read before each chunk of users.
+///
+/// # Errors
+/// Returns an error when the thread pool cannot be created, and
+/// [`Cancelled`] when `cancel` was set during the run.
+pub fn run_until(
+    scenario: &Scenario,
+    source: &LaunchSource,
+    options: &RunOptions,
+    progress: Progress,
+    cancel: &AtomicBool,
+) -> anyhow::Result<RunOutput> {
+    let setup = RunSetup::new(scenario, source, options);
+    let (users, replications, seed) = (setup.users, setup.replications, setup.seed);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
         .build()?;
-    let schedule = Schedule::new(scenario);
-    let plan = PopulationPlan::new(scenario, users, seed, source);
-    let check_latency = scenario.client.check_latency.sampler();
-    let ctx = RunContext {
-        schedule: &schedule,
-        client: &scenario.client,
-        check_latency: &check_latency,
-        horizon: SimTime::ZERO + scenario.run.horizon,
-    };
+    let ctx = setup.context();
     let bins = scenario.run.bins();
     let width = scenario.run.sample_every.0;
     let versions = scenario.versions.len();
     let policies = scenario.policies.len();
-    let empty = || vec![Bins::new(bins, width, versions); policies];
+    // Counters are kept per (policy, host) and summed over hosts at the end.
+    let hosts = scenario.hosts.len().max(1);
+    let empty = || vec![Bins::new(bins, width, versions); policies * hosts];
 
-    let arrivals: Vec<Vec<SimTime>> = (0..replications)
-        .map(|r| plan.new_user_arrivals(r))
-        .collect();
-    let total_work: u64 = arrivals.iter().map(|a| users + a.len() as u64).sum();
+    let total_work: u64 = (0..replications).map(|r| setup.population(r)).sum();
     let done = AtomicU64::new(0);
-    let cancelled = || {
-        options
-            .cancel
-            .as_ref()
-            .is_some_and(|flag| flag.load(Ordering::Relaxed))
-    };
+    let cancelled = || cancel.load(Ordering::Relaxed);
 
     let mut by_replication: Vec<Vec<Bins>> = Vec::with_capacity(replications as usize);
     for replication in 0..replications {
-        let arrivals = &arrivals[replication as usize];
-        let population = users + arrivals.len() as u64;
+        let population = setup.population(replication);
         let (first, last) = match options.shard {
             Some((k, n)) => (population * k / n, population * (k + 1) / n),
             None => (0, population),
@@ -120,54 +215,54 @@ pub fn run(
             (0..chunks)
                 .into_par_iter()
                 .fold(
-                    || (empty(), UserScratch::default(), Vec::<Visit>::new()),
-                    |(mut acc, mut scratch, mut visits), chunk| {
+                    || {
+                        (
+                            empty(),
+                            UserScratch::default(),
+                            Vec::<Visit>::new(),
+                            Vec::<BackgroundTrip>::new(),
+                        )
+                    },
+                    |(mut acc, mut scratch, mut visits, mut trips), chunk| {
                         // The partial sums are dropped after a cancel, so
                         // skipping the remaining chunks is enough.
                         if cancelled() {
-                            return (acc, scratch, visits);
+                            return (acc, scratch, visits, trips);
                         }
                         let start = first + chunk * CHUNK;
                         let end = (start + CHUNK).min(last);
                         for index in start..end {
-                            let mut traits_rng =
-                                rng::stream(seed, replication, index, Stream::Traits);
-                            let mut launch_rng =
-                                rng::stream(seed, replication, index, Stream::Launches);
-                            let user = plan.user(replication, index, arrivals, &mut traits_rng);
-                            plan.visits(
-                                &user,
-                                index,
-                                &mut launch_rng,
-                                &mut traits_rng,
-                                &mut visits,
-                            );
+                            let user =
+                                setup.prepare_user(replication, index, &mut visits, &mut trips);
                             let network = &scenario.networks[user.network];
-                            for (policy, bins) in scenario.policies.iter().zip(acc.iter_mut()) {
-                                let mut streams = PolicyStreams {
-                                    network: rng::stream(seed, replication, index, Stream::Network),
-                                    checks: rng::stream(seed, replication, index, Stream::Checks),
-                                    prompts: rng::stream(seed, replication, index, Stream::Prompts),
-                                };
+                            let host = user.traits.host as usize;
+                            for (policy, bins) in scenario
+                                .policies
+                                .iter()
+                                .zip(acc.iter_mut().skip(host).step_by(hosts))
+                            {
+                                let mut streams = setup.policy_streams(replication, index);
                                 simulate_user(
                                     &ctx,
                                     &user.traits,
                                     network,
                                     &visits,
-                                    &policy.action,
+                                    &trips,
+                                    policy,
                                     &mut streams,
                                     &mut scratch,
                                     bins,
+                                    None,
                                 );
                             }
                         }
                         let finished =
                             done.fetch_add(end - start, Ordering::Relaxed) + (end - start);
                         progress(finished, total_work);
-                        (acc, scratch, visits)
+                        (acc, scratch, visits, trips)
                     },
                 )
-                .map(|(acc, _, _)| acc)
+                .map(|(acc, _, _, _)| acc)
                 .reduce(empty, |mut a, b| {
                     for (x, y) in a.iter_mut().zip(&b) {
                         x.merge(y);
@@ -180,17 +275,33 @@ pub fn run(
         }
         by_replication.push(result);
     }
-    // Reorder from [replication][policy] to [policy][replication].
+    // Reorder from [replication][policy × host] to [policy][replication]
+    // summed over hosts, and [host][policy][replication] when hosts exist.
     let mut per_policy: Vec<Vec<Bins>> = (0..policies)
         .map(|_| Vec::with_capacity(replications as usize))
         .collect();
+    let mut clients: Vec<Vec<Vec<Bins>>> = if scenario.hosts.is_empty() {
+        Vec::new()
+    } else {
+        vec![vec![Vec::with_capacity(replications as usize); policies]; hosts]
+    };
     for replication in by_replication {
-        for (policy, bins) in replication.into_iter().enumerate() {
-            per_policy[policy].push(bins);
+        for (policy, per_host) in replication.chunks(hosts).enumerate() {
+            let mut total = per_host[0].clone();
+            for bins in &per_host[1..] {
+                total.merge(bins);
+            }
+            per_policy[policy].push(total);
+            for (host, bins) in per_host.iter().enumerate() {
+                if let Some(client) = clients.get_mut(host) {
+                    client[policy].push(bins.clone());
+                }
+            }
         }
     }
     Ok(RunOutput {
         bins: per_policy,
+        clients,
         users,
         replications,
         seed,

@@ -1,15 +1,17 @@
 //! Who the users are: segment and network by exact proportion, per-user
 //! traits from their own random stream, new-user arrivals, and the source
-//! of launches (synthetic or a replayed trace).
+//! of launches (synthetic or a replayed trace). The host client, a stale
+//! first launch and start failures come from a separate field stream.
 
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 
 use crate::engine::rng::{self, SimRng, Stream};
-use crate::model::launches::{draw_visits, LaunchClock, Visit};
+use crate::model::background_trips::{draw_background_trips, BackgroundTrip};
+use crate::model::launches::{draw_visits, BurstSampler, LaunchClock, Visit};
 use crate::model::user::UserTraits;
 use crate::scenario::dist::DurationSampler;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, StaleSource, UpdateReadyCallback};
 use crate::time::{SimDuration, SimTime};
 
 /// Splits `n` items into groups in exact proportion to `shares` by the
@@ -66,12 +68,24 @@ fn spread(index: u64, m: u64) -> u64 {
 
 /// Per-segment samplers.
 pub struct SegmentModel {
-    /// Launch intensity by local hour.
+    /// Launch intensity by local hour; with `burst`, the intensity of
+    /// episode starts.
     pub clock: LaunchClock,
     /// Session length sampler.
     pub session: DurationSampler,
     /// Keep-alive sampler.
     pub keep_alive: DurationSampler,
+    /// Brief trips to the background: rate per foreground hour and duration.
+    pub background_trips: Option<(f64, DurationSampler)>,
+    /// Episodes of use, when the segment has a burst model.
+    pub burst: Option<BurstSampler>,
+}
+
+/// Traits drawn from the user's field stream.
+struct FieldTraits {
+    host: usize,
+    stale_first_launch: Option<StaleSource>,
+    start_failures: u64,
 }
 
 /// Launch times of a replayed trace, relative to t = 0.
@@ -79,6 +93,49 @@ pub struct SegmentModel {
 pub struct TraceLaunches {
     /// Per (user, app) pair: visits as (open, close), in time order.
     pub pairs: Vec<Vec<(SimTime, SimTime)>>,
+}
+
+impl TraceLaunches {
+    /// Maps a read trace onto simulated time: `start_unix_ms` becomes t = 0.
+    pub fn from_trace(trace: &crate::trace::Trace, start_unix_ms: i64) -> TraceLaunches {
+        let pairs = trace
+            .pairs
+            .iter()
+            .map(|pair| {
+                pair.visits
+                    .iter()
+                    .map(|v| {
+                        (
+                            SimTime(v.open_ms - start_unix_ms),
+                            SimTime(v.close_ms - start_unix_ms),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        TraceLaunches { pairs }
+    }
+}
+
+/// Reads the scenario's launch source: the segments' Poisson model, or the
+/// trace file it names.
+///
+/// # Errors
+/// Returns the trace reader's error, with file, line, column and value.
+pub fn load_launch_source(scenario: &Scenario) -> Result<LaunchSource, crate::trace::TraceError> {
+    let Some(source) = &scenario.population.trace else {
+        return Ok(LaunchSource::Synthetic);
+    };
+    let options = crate::trace::TraceOptions {
+        apps: (!source.apps.is_empty()).then(|| source.apps.clone()),
+        exclude_apps: source.exclude_apps.clone(),
+        merge_gap_ms: source.merge_gap.0,
+    };
+    let trace = crate::trace::read_trace(&source.path, &options)?;
+    Ok(LaunchSource::Trace(TraceLaunches::from_trace(
+        &trace,
+        source.start_unix_ms,
+    )))
 }
 
 /// Where launches come from.
@@ -110,6 +167,12 @@ pub struct PopulationPlan<'a> {
     pub segments: Vec<SegmentModel>,
     source: &'a LaunchSource,
     seed: u64,
+    /// Upper ends of the hosts' cumulative shares, in host order.
+    host_share_ends: Vec<f64>,
+    /// Keep-alive samplers of hosts that replace the segment's.
+    host_keep_alive: Vec<Option<DurationSampler>>,
+    /// Whether any field trait is in use, so the field stream is drawn.
+    uses_field_stream: bool,
 }
 
 impl<'a> PopulationPlan<'a> {
@@ -131,16 +194,49 @@ impl<'a> PopulationPlan<'a> {
         let segments = population
             .segments
             .iter()
-            .map(|s| SegmentModel {
-                clock: LaunchClock::new(
-                    s.launches_per_day,
-                    &population.daily_profile,
-                    population.start_minute_of_day,
-                ),
-                session: s.session.sampler(),
-                keep_alive: s.keep_alive.sampler(),
+            .map(|s| {
+                // With bursts, `launches_per_day` counts visits, and each
+                // episode brings `mean_visits` of them on average.
+                let episodes_per_day = match &s.burst {
+                    Some(burst) => s.launches_per_day / burst.mean_visits,
+                    None => s.launches_per_day,
+                };
+                SegmentModel {
+                    clock: LaunchClock::new(
+                        episodes_per_day,
+                        &population.daily_profile,
+                        population.start_minute_of_day,
+                    ),
+                    session: s.session.sampler(),
+                    keep_alive: s.keep_alive.sampler(),
+                    background_trips: s
+                        .brief_background
+                        .as_ref()
+                        .map(|b| (b.per_hour, b.duration.sampler())),
+                    burst: s
+                        .burst
+                        .as_ref()
+                        .map(|burst| BurstSampler::new(burst.mean_visits, burst.gap.sampler())),
+                }
             })
             .collect();
+        let mut end = 0.0;
+        let host_share_ends = scenario
+            .hosts
+            .iter()
+            .map(|host| {
+                end += host.share;
+                end
+            })
+            .collect();
+        let host_keep_alive = scenario
+            .hosts
+            .iter()
+            .map(|host| host.keep_alive.as_ref().map(|k| k.sampler()))
+            .collect();
+        let uses_field_stream = !scenario.hosts.is_empty()
+            || population.stale_first_launch.is_some()
+            || scenario.releases.iter().any(|r| r.start_failure > 0.0);
         PopulationPlan {
             scenario,
             existing,
@@ -149,6 +245,9 @@ impl<'a> PopulationPlan<'a> {
             segments,
             source,
             seed,
+            host_share_ends,
+            host_keep_alive,
+            uses_field_stream,
         }
     }
 
@@ -212,24 +311,90 @@ impl<'a> PopulationPlan<'a> {
             let network = group_of(spread(new_index - first, m), &allocate(m, &net_shares));
             (segment, network, arrivals[new_index as usize], true)
         };
-        let _ = replication;
         let bucket = traits_rng.random::<f64>() * 100.0;
-        let periodic_check = traits_rng.random::<f64>() < client.periodic_check_share;
-        let update_manager = traits_rng.random::<f64>() < client.update_manager_share;
+        let periodic_draw: f64 = traits_rng.random();
+        let update_manager_draw: f64 = traits_rng.random();
         let periodic_phase =
             SimDuration(traits_rng.random_range(0..client.periodic_check_interval.0.max(1)));
+        let field = self.field_traits(replication, index, is_new);
+        let host = self.scenario.hosts.get(field.host);
+        let periodic_check_share =
+            host.map_or(client.periodic_check_share, |h| h.periodic_check_share);
+        let update_manager_share =
+            host.map_or(client.update_manager_share, |h| h.update_manager_share);
         PlannedUser {
             traits: UserTraits {
                 bucket,
-                periodic_check,
+                periodic_check: periodic_draw < periodic_check_share,
                 periodic_phase,
-                update_manager,
+                update_manager: update_manager_draw < update_manager_share,
                 present_from,
                 is_new,
+                host: field.host as u16,
+                apply_update_restarts: host.is_none_or(|h| h.apply_update_restarts),
+                update_ready_callback: host
+                    .map_or(UpdateReadyCallback::Once, |h| h.update_ready_callback),
+                stale_first_launch: field.stale_first_launch,
+                start_failures: field.start_failures,
             },
             segment,
             network,
         }
+    }
+
+    /// Draws the traits of the field mechanisms from the user's own stream,
+    /// or returns the neutral ones without drawing when none is in use.
+    fn field_traits(&self, replication: u32, index: u64, is_new: bool) -> FieldTraits {
+        let mut traits = FieldTraits {
+            host: 0,
+            stale_first_launch: None,
+            start_failures: 0,
+        };
+        if !self.uses_field_stream {
+            return traits;
+        }
+        let mut rng = rng::stream(self.seed, replication, index, Stream::Field);
+        // Every draw happens whether or not its mechanism is on, so turning
+        // one on does not change the draws of another.
+        let host_draw: f64 = rng.random();
+        let stale_draw: f64 = rng.random();
+        traits.host = self
+            .host_share_ends
+            .iter()
+            .position(|&end| host_draw < end)
+            .unwrap_or(self.host_share_ends.len().saturating_sub(1));
+        traits.stale_first_launch = self
+            .scenario
+            .population
+            .stale_first_launch
+            .as_ref()
+            .filter(|stale| is_new && stale_draw < stale.share)
+            .map(|stale| stale.source);
+        for release in &self.scenario.releases[1..] {
+            let draw: f64 = rng.random();
+            if draw < release.start_failure {
+                traits.start_failures |= 1u64 << release.package;
+            }
+        }
+        traits
+    }
+
+    /// Draws the brief trips to the background inside a user's visits into
+    /// `out` (none when the user's segment has none).
+    pub fn background_trips(
+        &self,
+        user: &PlannedUser,
+        replication: u32,
+        index: u64,
+        visits: &[Visit],
+        out: &mut Vec<BackgroundTrip>,
+    ) {
+        out.clear();
+        let Some((per_hour, duration)) = &self.segments[user.segment].background_trips else {
+            return;
+        };
+        let mut rng = rng::stream(self.seed, replication, index, Stream::BackgroundTrips);
+        draw_background_trips(&mut rng, visits, *per_hour, duration, out);
     }
 
     /// Draws the visits of a user into `out`.
@@ -243,6 +408,12 @@ impl<'a> PopulationPlan<'a> {
     ) {
         let model = &self.segments[user.segment];
         let horizon = SimTime::ZERO + self.scenario.run.horizon;
+        // A host with its own keep-alive (a desktop client) replaces the segment's.
+        let keep_alive = self
+            .host_keep_alive
+            .get(user.traits.host as usize)
+            .and_then(Option::as_ref)
+            .unwrap_or(&model.keep_alive);
         match self.source {
             LaunchSource::Synthetic => {
                 let first_open = user.traits.is_new.then_some(user.traits.present_from);
@@ -250,7 +421,8 @@ impl<'a> PopulationPlan<'a> {
                     launch_rng,
                     &model.clock,
                     &model.session,
-                    &model.keep_alive,
+                    keep_alive,
+                    model.burst.as_ref(),
                     SimTime::ZERO,
                     !user.traits.is_new,
                     first_open,
@@ -278,7 +450,7 @@ impl<'a> PopulationPlan<'a> {
                     if open >= horizon {
                         break;
                     }
-                    let alive_until = close + SimDuration(model.keep_alive.sample_ms(launch_rng));
+                    let alive_until = close + SimDuration(keep_alive.sample_ms(launch_rng));
                     out.push(Visit {
                         open,
                         close,

@@ -1,10 +1,11 @@
 //! The global release schedule: which package is newest at each instant,
-//! which publication a given rollout bucket is offered, and where the
-//! minimum required version stands.
+//! which publication a given rollout bucket is offered, where the minimum
+//! required version stands, and when server outages fail requests.
 //!
 //! Everything here is a pure function of the scenario, which is why users
 //! can be simulated independently of each other.
 
+use crate::model::outage::OutageWindows;
 use crate::scenario::{Incident, Release, Scenario};
 use crate::time::{SimDuration, SimTime};
 
@@ -27,6 +28,7 @@ pub struct Schedule {
     epochs: Vec<Epoch>,
     /// Publication time of the newest release in the scenario (for tXX).
     pub last_release_at: SimTime,
+    outages: OutageWindows,
 }
 
 fn affected_mask(incidents: &[Incident], t: SimTime) -> u64 {
@@ -62,6 +64,7 @@ impl Schedule {
             auto_complete,
             epochs: Vec::new(),
             last_release_at: SimTime::ZERO,
+            outages: OutageWindows::new(&scenario.outages),
         };
         schedule.last_release_at = schedule.releases.last().map_or(SimTime::ZERO, |r| r.at);
         let mut epochs: Vec<Epoch> = Vec::new();
@@ -115,7 +118,7 @@ impl Schedule {
         self.releases
             .iter()
             .rev()
-            .find(|r| r.at <= t && r.revert_at.map_or(true, |revert| t < revert))
+            .find(|r| r.at <= t && r.revert_at.is_none_or(|revert| t < revert))
             .unwrap_or(&self.releases[0])
     }
 
@@ -133,6 +136,45 @@ impl Schedule {
             }
         }
         0
+    }
+
+    /// The minimum required package for `bucket` at `t`: the highest of the
+    /// releases marked `minimum_required` and the policy's own choice
+    /// (`policy_minimum`, a publication index), among those published and
+    /// offered to the bucket.
+    #[inline]
+    pub fn minimum_package_with(
+        &self,
+        bucket: f64,
+        t: SimTime,
+        policy_minimum: Option<usize>,
+    ) -> Option<usize> {
+        let from_policy = policy_minimum
+            .map(|index| &self.releases[index])
+            .filter(|r| r.at <= t && bucket < r.percent_at(t, self.auto_complete))
+            .map(|r| r.package);
+        self.minimum_package(bucket, t).max(from_policy)
+    }
+
+    /// Returns the server outages, for lookups by time.
+    #[inline]
+    pub fn outages(&self) -> &OutageWindows {
+        &self.outages
+    }
+
+    /// Returns whether a critical release was published between
+    /// `from_package` (excluded) and the package of `publication`
+    /// (included). This is the CodePush server rule that makes an update
+    /// critical for a user who skipped a critical release. Rollback
+    /// publications republish an older package and add no critical flag.
+    pub fn skipped_critical(&self, from_package: usize, publication: usize) -> bool {
+        let target = self.releases[publication].package;
+        self.releases[1..=publication].iter().any(|release| {
+            release.critical
+                && !release.is_rollback
+                && release.package > from_package
+                && release.package <= target
+        })
     }
 
     /// The package of the highest minimum-required publication offered to
@@ -195,6 +237,20 @@ mod tests {
         let hour = |h: i64| SimTime(h * 3_600_000);
         assert_eq!(schedule.target(30.0, hour(25)), 0, "paused at 10 %");
         assert_eq!(schedule.target(30.0, hour(31)), 1, "resumed at 50 %");
+    }
+
+    #[test]
+    fn skipped_critical_release_is_found() {
+        let s = scenario_with(
+            "[[release]]\nversion = \"1.1\"\nat = \"0h\"\ncritical = true\n[[release]]\nversion = \"1.2\"\nat = \"1h\"\n",
+        );
+        let schedule = Schedule::new(&s);
+        assert!(
+            schedule.skipped_critical(0, 2),
+            "1.0 to 1.2 skips critical 1.1"
+        );
+        assert!(!schedule.skipped_critical(1, 2), "1.1 to 1.2 skips nothing");
+        assert!(schedule.skipped_critical(0, 1), "1.1 is critical itself");
     }
 
     #[test]

@@ -1,6 +1,12 @@
 //! Validation: turns the raw file into a [`Scenario`], or the first error
 //! with its file, key, line, value and fix.
 
+// A ScenarioError carries the location and both languages' text, and at most
+// one is built per file, so its size costs nothing worth boxing for.
+#![allow(clippy::result_large_err)]
+
+mod field;
+
 use std::ops::Range;
 use std::path::Path;
 
@@ -712,6 +718,21 @@ fn build_client(ctx: &mut Context, raw: &RawClient) -> Result<(ClientConfig, Pro
         &raw.rollback_sync,
         &d.rollback_sync,
     );
+    let sync_check_on_cold_start = client_bool(
+        ctx,
+        platform,
+        "client.sync_check_on_cold_start",
+        &raw.sync_check_on_cold_start,
+        &d.sync_check_on_cold_start,
+    );
+    let skipped_critical = field::skipped_critical(ctx, platform, raw, &d)?;
+    let on_device_rollback = client_bool(
+        ctx,
+        platform,
+        "client.on_device_rollback",
+        &raw.on_device_rollback,
+        &d.on_device_rollback,
+    );
 
     let config = ClientConfig {
         platform,
@@ -730,6 +751,9 @@ fn build_client(ctx: &mut Context, raw: &RawClient) -> Result<(ClientConfig, Pro
         minimum_required_attempts,
         rollback_sync,
         prefer_local_from: None,
+        sync_check_on_cold_start,
+        skipped_critical,
+        on_device_rollback,
     };
     Ok((config, d))
 }
@@ -810,13 +834,33 @@ fn build_run(ctx: &mut Context, raw: &RawRun, file_stem: &str) -> Result<RunSett
         }
         None => 1,
     };
-    for (key, value) in [
-        ("run.horizon", horizon.to_string()),
-        ("run.sample_every", sample_every.to_string()),
-        ("run.replications", replications.to_string()),
-        ("run.seed", seed.to_string()),
-    ] {
-        ctx.record(key, value, Origin::Builtin);
+    let origin = |span: Option<Range<usize>>| {
+        span.map_or(Origin::Builtin, |span| Origin::File(ctx.line_of(&span)))
+    };
+    let entries = [
+        (
+            "run.horizon",
+            horizon.to_string(),
+            origin(raw.horizon.as_ref().map(|r| r.span())),
+        ),
+        (
+            "run.sample_every",
+            sample_every.to_string(),
+            origin(raw.sample_every.as_ref().map(|r| r.span())),
+        ),
+        (
+            "run.replications",
+            replications.to_string(),
+            origin(raw.replications.as_ref().map(|r| r.span())),
+        ),
+        (
+            "run.seed",
+            seed.to_string(),
+            origin(raw.seed.as_ref().map(|r| r.span())),
+        ),
+    ];
+    for (key, value, origin) in entries {
+        ctx.record(key, value, origin);
     }
     Ok(RunSettings {
         name,
@@ -872,6 +916,8 @@ fn build_segments(
                 p90: SimDuration::from_minutes(12),
             },
             keep_alive: keep_alive.clone(),
+            brief_background: None,
+            burst: None,
         }]);
     };
     if raw.is_empty() {
@@ -938,16 +984,43 @@ fn build_segments(
             Some(raw) => distribution(ctx, &key("keep_alive"), raw)?,
             None => keep_alive.clone(),
         };
+        let brief_background = field::brief_background(ctx, i, seg)?;
+        let burst = match &seg.burst {
+            Some(raw) => Some(build_burst(ctx, &key("burst"), raw)?),
+            None => None,
+        };
         segments.push(Segment {
             name: seg.name.get_ref().clone(),
             share,
             launches_per_day,
             session,
             keep_alive,
+            brief_background,
+            burst,
         });
     }
     check_shares(ctx, "population.segment[*].share", &shares)?;
     Ok(segments)
+}
+
+/// Largest `mean_visits` of a burst: an episode of a thousand visits is
+/// already a different app.
+const MAX_MEAN_VISITS: f64 = 1_000.0;
+
+fn build_burst(ctx: &Context, key: &str, raw: &RawBurst) -> Result<Burst> {
+    let mean_visits = *raw.mean_visits.get_ref();
+    if !(1.0..=MAX_MEAN_VISITS).contains(&mean_visits) {
+        return Err(ctx.rule(
+            &format!("{key}.mean_visits"),
+            Some(raw.mean_visits.span()),
+            &format!("must be from 1 to {MAX_MEAN_VISITS}"),
+            &format!("必须在 1 到 {MAX_MEAN_VISITS} 之间"),
+            "give the mean number of visits per episode of use, such as 2.5 (1 means no bursts)",
+            "请给出每个使用片段的平均访问次数，例如 2.5（1 表示没有连续访问）",
+        ));
+    }
+    let gap = distribution(ctx, &format!("{key}.gap"), &raw.gap)?;
+    Ok(Burst { mean_visits, gap })
 }
 
 fn build_networks(ctx: &Context, raw: &Option<Vec<RawNetwork>>) -> Result<Vec<Network>> {
@@ -1062,6 +1135,7 @@ fn build_releases(
         pauses: Vec::new(),
         revert_at: None,
         is_rollback: false,
+        start_failure: 0.0,
     }];
     let mut sizes: Vec<f64> = vec![f64::NAN];
     let mut last_at = SimTime::ZERO;
@@ -1293,6 +1367,7 @@ fn build_releases(
             Some(raw) => Some(at + duration(ctx, &key("revert_at"), raw, true)?),
             None => None,
         };
+        let start_failure = field::start_failure(ctx, i, rel, is_rollback)?;
         releases.push(Release {
             version,
             package,
@@ -1304,6 +1379,7 @@ fn build_releases(
             pauses,
             revert_at,
             is_rollback,
+            start_failure,
         });
     }
     // The baseline package's size is what a new user downloads before any
@@ -1406,13 +1482,30 @@ fn build_incidents(
     Ok(incidents)
 }
 
-const ACTIONS: [&str; 5] = ["none", "prompt", "force", "force_critical", "on_resume"];
+const ACTIONS: [&str; 6] = [
+    "none",
+    "prompt",
+    "force",
+    "force_critical",
+    "on_resume",
+    "on_suspend",
+];
 
-fn build_policies(ctx: &Context, raw: &Option<Vec<RawPolicy>>) -> Result<Vec<Policy>> {
+fn build_policies(
+    ctx: &Context,
+    raw: &Option<Vec<RawPolicy>>,
+    releases: &[Release],
+    versions: &[String],
+    defaults: &ProfileDefaults,
+) -> Result<Vec<Policy>> {
     let Some(raw) = raw else {
+        let name = defaults.default_action.value;
         return Ok(vec![Policy {
-            name: "none".into(),
-            action: UpdateAction::None,
+            name: name.into(),
+            action: field::default_action(name),
+            since_package: 0,
+            foreground_check_every: None,
+            minimum_required: None,
         }]);
     };
     let mut policies: Vec<Policy> = Vec::new();
@@ -1440,7 +1533,11 @@ fn build_policies(ctx: &Context, raw: &Option<Vec<RawPolicy>>) -> Result<Vec<Pol
                 "请为每个策略取不同的名称",
             ));
         }
-        let action_name = pol.on_update_ready.get_ref().as_str();
+        // A policy without `on_update_ready` takes the platform's default.
+        let (action_name, action_span) = match &pol.on_update_ready {
+            Some(value) => (value.get_ref().as_str(), value.span()),
+            None => (defaults.default_action.value, pol.name.span()),
+        };
         let only = |field: &str, present: bool, allowed_for: &str| -> Result<()> {
             if present {
                 return Err(ctx.rule(
@@ -1454,25 +1551,34 @@ fn build_policies(ctx: &Context, raw: &Option<Vec<RawPolicy>>) -> Result<Vec<Pol
             }
             Ok(())
         };
+        let min_background_only = |present: bool| -> Result<()> {
+            if present {
+                return Err(ctx.rule(
+                    &key("min_background"),
+                    Some(pol.name.span()),
+                    "`min_background` applies to on_update_ready = \"on_resume\" or \"on_suspend\" only",
+                    "`min_background` 仅适用于 on_update_ready = \"on_resume\" 或 \"on_suspend\"",
+                    "remove it or set on_update_ready = \"on_resume\" or \"on_suspend\"",
+                    "请删除它，或设置 on_update_ready = \"on_resume\" 或 \"on_suspend\"",
+                ));
+            }
+            Ok(())
+        };
         let action = match action_name {
             "none" | "force" | "force_critical" => {
                 only("accept", pol.accept.is_some(), "prompt")?;
                 only("accept_critical", pol.accept_critical.is_some(), "prompt")?;
-                only("min_background", pol.min_background.is_some(), "on_resume")?;
-                match action_name {
-                    "none" => UpdateAction::None,
-                    "force" => UpdateAction::Force,
-                    _ => UpdateAction::ForceCritical,
-                }
+                min_background_only(pol.min_background.is_some())?;
+                field::default_action(action_name)
             }
             "prompt" => {
-                only("min_background", pol.min_background.is_some(), "on_resume")?;
+                min_background_only(pol.min_background.is_some())?;
                 let accept = match &pol.accept {
                     Some(value) => probability(ctx, &key("accept"), value)?,
                     None => {
                         let mut error = ctx.rule(
                             &key("accept"),
-                            Some(pol.on_update_ready.span()),
+                            Some(action_span),
                             "missing: on_update_ready = \"prompt\" needs `accept`, the probability that a user accepts the prompt",
                             "缺少该键：on_update_ready = \"prompt\" 需要 `accept`，即用户接受提示的概率",
                             "add a number from 0 to 1, such as accept = 0.6",
@@ -1491,14 +1597,18 @@ fn build_policies(ctx: &Context, raw: &Option<Vec<RawPolicy>>) -> Result<Vec<Pol
                     accept_critical,
                 }
             }
-            "on_resume" => {
+            "on_resume" | "on_suspend" => {
                 only("accept", pol.accept.is_some(), "prompt")?;
                 only("accept_critical", pol.accept_critical.is_some(), "prompt")?;
                 let min_background = match &pol.min_background {
                     Some(raw) => duration(ctx, &key("min_background"), raw, false)?,
                     None => SimDuration::ZERO,
                 };
-                UpdateAction::OnResume { min_background }
+                if action_name == "on_resume" {
+                    UpdateAction::OnResume { min_background }
+                } else {
+                    UpdateAction::OnSuspend { min_background }
+                }
             }
             other => {
                 let valid: Vec<String> = ACTIONS.iter().map(|s| s.to_string()).collect();
@@ -1510,7 +1620,7 @@ fn build_policies(ctx: &Context, raw: &Option<Vec<RawPolicy>>) -> Result<Vec<Pol
                     .unwrap_or_default();
                 return Err(ctx.rule(
                     &key("on_update_ready"),
-                    Some(pol.on_update_ready.span()),
+                    Some(action_span),
                     &format!("unknown policy action{hint}"),
                     &format!("未知的策略动作{hint_zh}"),
                     &format!("use one of {}", valid.join(", ")),
@@ -1518,7 +1628,56 @@ fn build_policies(ctx: &Context, raw: &Option<Vec<RawPolicy>>) -> Result<Vec<Pol
                 ));
             }
         };
-        policies.push(Policy { name, action });
+        let minimum_required = match &pol.minimum_required {
+            Some(version) => {
+                if !defaults.supports_minimum_required {
+                    return Err(ctx.rule(
+                        &key("minimum_required"),
+                        Some(version.span()),
+                        "this platform has no minimum required version setting",
+                        "该平台没有最低可用版本设置",
+                        "remove minimum_required or choose platform = \"wechat\"",
+                        "请删除 minimum_required，或选择 platform = \"wechat\"",
+                    ));
+                }
+                let found = releases
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .find(|(_, r)| &r.version == version.get_ref() && !r.is_rollback);
+                match found {
+                    Some((index, _)) => Some(index),
+                    None => {
+                        let listed: Vec<&str> =
+                            releases[1..].iter().map(|r| r.version.as_str()).collect();
+                        return Err(ctx.rule(
+                            &key("minimum_required"),
+                            Some(version.span()),
+                            &format!(
+                                "version {} is not released in this scenario",
+                                version.get_ref()
+                            ),
+                            &format!("本场景没有发布版本 {}", version.get_ref()),
+                            &format!("name one of the released versions: {}", listed.join(", ")),
+                            &format!("请填写已发布的版本之一：{}", listed.join("、")),
+                        ));
+                    }
+                }
+            }
+            None => None,
+        };
+        let since_package = field::since_package(ctx, &key("since_version"), pol, versions)?;
+        let foreground_check_every = match &pol.foreground_check_every {
+            Some(raw) => Some(duration(ctx, &key("foreground_check_every"), raw, true)?),
+            None => None,
+        };
+        policies.push(Policy {
+            name,
+            action,
+            minimum_required,
+            since_package,
+            foreground_check_every,
+        });
     }
     if policies.is_empty() {
         return Err(ctx.rule(
@@ -1739,7 +1898,11 @@ fn build_population(
         }
     };
     let segments = build_segments(ctx, &raw.segment, client_keep_alive, trace)?;
-    ctx.record("population.users", users.to_string(), Origin::Builtin);
+    let users_origin = raw
+        .users
+        .as_ref()
+        .map_or(Origin::Builtin, |u| Origin::File(ctx.line_of(&u.span())));
+    ctx.record("population.users", users.to_string(), users_origin);
     Ok(Population {
         users,
         baseline_version,
@@ -1750,6 +1913,7 @@ fn build_population(
         daily_profile,
         segments,
         trace: trace_source,
+        stale_first_launch: None,
     })
 }
 
@@ -1810,7 +1974,16 @@ pub fn build(text: &str, file: &str, base_dir: Option<&Path>) -> Result<Scenario
     )?;
     check_release_times(&ctx, &raw.release, &releases, run.horizon)?;
     let incidents = build_incidents(&ctx, &raw.incident, &versions)?;
-    let policies = build_policies(&ctx, &raw.policy)?;
+    let policies = build_policies(&ctx, &raw.policy, &releases, &versions, &defaults)?;
+    let mut population = population;
+    population.stale_first_launch = field::stale_first_launch(
+        &ctx,
+        raw.population.as_ref().unwrap_or(&RawPopulation::default()),
+        &versions,
+    )?;
+    field::check_start_failures(&ctx, &raw.release, &client)?;
+    let hosts = field::build_hosts(&ctx, &raw.host, &client)?;
+    let outages = field::build_outages(&ctx, &raw.outage)?;
     if let Some(prefer) = raw
         .console
         .as_ref()
@@ -1845,5 +2018,7 @@ pub fn build(text: &str, file: &str, base_dir: Option<&Path>) -> Result<Scenario
         incidents,
         policies,
         settings: ctx.settings,
+        hosts,
+        outages,
     })
 }

@@ -4,11 +4,6 @@
 //! and rejects unknown keys, then [`build`](build::build) checks every value
 //! and applies the platform profile, producing a [`Scenario`].
 
-// A `ScenarioError` is about 200 bytes, and clippy's `result_large_err`
-// flags every `Result` that carries it. It is built once, on the failure
-// path of a validation that runs once per command, so boxing it would buy
-// nothing.
-#[allow(clippy::result_large_err)]
 mod build;
 pub mod dist;
 pub mod error;
@@ -36,7 +31,7 @@ pub const DEFAULT_SCENARIO_NAME: &str = "wechat-default.toml";
 ///
 /// # Errors
 /// Returns a [`ScenarioError`] when the file cannot be read or is invalid.
-#[allow(clippy::result_large_err)]
+#[allow(clippy::result_large_err)] // cold path: the error is returned once
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|error| ScenarioError {

@@ -1,10 +1,12 @@
-//! Platform profiles: the documented update behaviour of each super-app,
-//! used as defaults for the `[client]` table.
+//! Platform profiles: the documented update behaviour of each super-app and
+//! of the two React Native over-the-air update SDKs, used as defaults for the
+//! `[client]` table and for a policy without `on_update_ready`.
 //!
 //! Each default carries its source, which `rollout-sim check` prints beside
 //! the effective value. Values no vendor publishes are marked as estimates.
 
 use crate::scenario::dist::DurationDist;
+use crate::scenario::types::SkippedCritical;
 use crate::time::SimDuration;
 
 /// A host platform whose update behaviour a profile describes.
@@ -18,10 +20,22 @@ pub enum Platform {
     Alipay,
     /// Douyin (TikTok China) mini-programs.
     Douyin,
+    /// React Native apps updated by Microsoft CodePush
+    /// (`react-native-code-push` with its `sync` defaults).
+    Codepush,
+    /// React Native apps updated by `expo-updates` (EAS Update).
+    Expo,
 }
 
 /// Every platform name a scenario may use.
-pub const PLATFORM_NAMES: [&str; 4] = ["wechat", "wechat-2019", "alipay", "douyin"];
+pub const PLATFORM_NAMES: [&str; 6] = [
+    "wechat",
+    "wechat-2019",
+    "alipay",
+    "douyin",
+    "codepush",
+    "expo",
+];
 
 impl Platform {
     /// Parses a `client.platform` value.
@@ -31,6 +45,8 @@ impl Platform {
             "wechat-2019" => Some(Platform::Wechat2019),
             "alipay" => Some(Platform::Alipay),
             "douyin" => Some(Platform::Douyin),
+            "codepush" => Some(Platform::Codepush),
+            "expo" => Some(Platform::Expo),
             _ => None,
         }
     }
@@ -42,6 +58,8 @@ impl Platform {
             Platform::Wechat2019 => "wechat-2019",
             Platform::Alipay => "alipay",
             Platform::Douyin => "douyin",
+            Platform::Codepush => "codepush",
+            Platform::Expo => "expo",
         }
     }
 }
@@ -112,10 +130,21 @@ pub struct ProfileDefaults {
     pub rollback_depth: usize,
     /// How many rollbacks one release allows.
     pub rollbacks_per_release: usize,
+    /// Whether every cold start waits for a check and download.
+    pub sync_check_on_cold_start: Sourced<bool>,
+    /// Whether a skipped critical release makes a later update critical.
+    pub skipped_critical: Sourced<SkippedCritical>,
+    /// Whether a device rolls back a release that fails to start.
+    pub on_device_rollback: Sourced<bool>,
+    /// The `on_update_ready` action of a policy that names none.
+    pub default_action: Sourced<&'static str>,
 }
 
 const ESTIMATE_EN: &str = "estimate: not published by the vendor";
 const ESTIMATE_ZH: &str = "估计值：平台未公开";
+
+/// A span long enough that a rule keyed to it never fires within a run.
+const NEVER_WITHIN_A_RUN: SimDuration = SimDuration::from_days(36_500);
 
 /// Returns the defaults of a platform.
 pub fn defaults(platform: Platform) -> ProfileDefaults {
@@ -167,6 +196,121 @@ pub fn defaults(platform: Platform) -> ProfileDefaults {
         supports_minimum_required: true,
         rollback_depth: 5,
         rollbacks_per_release: usize::MAX,
+        sync_check_on_cold_start: sourced(
+            false,
+            "WeChat docs: a cold start opens the cached package and checks asynchronously",
+            "微信文档：冷启动先打开本地缓存包，再异步检查更新",
+        ),
+        skipped_critical: sourced(
+            SkippedCritical::Ignore,
+            "WeChat has no critical flag: the app's own rule decides, and each release keeps its own flag here",
+            "微信没有关键版本标记，由小程序自行决定；此处每个版本只看自身的标记",
+        ),
+        on_device_rollback: sourced(
+            false,
+            "WeChat docs describe no on-device rollback of a package that fails to start",
+            "微信文档未描述启动失败时在设备上回退代码包",
+        ),
+        default_action: sourced(
+            "none",
+            "without UpdateManager code the new version waits for the next cold start",
+            "没有 UpdateManager 代码时，新版本等待下次冷启动",
+        ),
+    };
+    let codepush = ProfileDefaults {
+        keep_alive: sourced(
+            DurationDist::Exponential {
+                mean: SimDuration::from_hours(4),
+            },
+            "estimate: iOS and Android end background apps under memory pressure, with no published time",
+            "估计值：iOS 和 Android 在内存紧张时结束后台应用，没有公开的时长",
+        ),
+        periodic_check_share: sourced(
+            0.0,
+            "CodePush and expo-updates docs: the app checks only while it runs (at launch or resume), never while it is closed",
+            "CodePush 与 expo-updates 文档：只在应用运行时检查（启动或回到前台），应用关闭时不检查",
+        ),
+        periodic_check_interval: sourced(
+            SimDuration::from_hours(24),
+            "unused: there is no periodic check",
+            "未使用：没有定时检查",
+        ),
+        update_manager_share: sourced(
+            1.0,
+            "the update SDK ships inside the app binary, so every client runs the app's update handler",
+            "更新 SDK 随应用二进制发布，所有客户端都运行应用的更新处理代码",
+        ),
+        check_latency: sourced(DurationDist::Fixed(SimDuration(300)), ESTIMATE_EN, ESTIMATE_ZH),
+        recently_used: sourced(
+            SimDuration::from_days(7),
+            "unused: there is no periodic check",
+            "未使用：没有定时检查",
+        ),
+        long_unused: sourced(
+            NEVER_WITHIN_A_RUN,
+            "neither the CodePush nor the expo-updates docs describe a synchronous update after a long time unused",
+            "CodePush 与 expo-updates 文档均未描述长时间未使用后的同步更新",
+        ),
+        sync_timeout: sourced(
+            SimDuration(10_000),
+            "unused unless a synchronous check is switched on: CodePush sync runs after the app has started",
+            "仅在开启同步检查时使用：CodePush 的 sync 在应用启动后运行",
+        ),
+        check_on_hot_start: sourced(
+            false,
+            "CodePush docs: checkFrequency defaults to ON_APP_START; set true for ON_APP_RESUME",
+            "CodePush 文档：checkFrequency 默认为 ON_APP_START；设为 true 表示 ON_APP_RESUME",
+        ),
+        async_check_min_interval: sourced(
+            SimDuration::ZERO,
+            "CodePush ON_APP_START and expo-updates checkAutomatically ALWAYS check at every launch",
+            "CodePush 的 ON_APP_START 与 expo-updates 的 checkAutomatically ALWAYS 在每次启动时检查",
+        ),
+        sync_failure: sourced(
+            SyncFailure::Cached,
+            "CodePush and Expo docs: a failed check or download leaves the cached bundle in place",
+            "CodePush 与 Expo 文档：检查或下载失败时继续使用缓存的包",
+        ),
+        continue_after_timeout: sourced(
+            false,
+            "unused: CodePush has no launch timeout",
+            "未使用：CodePush 没有启动等待超时",
+        ),
+        phased_auto_complete: sourced(
+            NEVER_WITHIN_A_RUN,
+            "estimate: neither the CodePush nor the EAS Update docs describe an automatic completion of a rollout",
+            "估计值：CodePush 与 EAS Update 文档均未描述灰度自动全量",
+        ),
+        minimum_required_attempts: sourced(5, ESTIMATE_EN, ESTIMATE_ZH),
+        rollback_sync: sourced(
+            false,
+            "CodePush CLI docs: a rollback is a new release that spreads through the normal update path",
+            "CodePush CLI 文档：回退是一次新的发布，通过正常更新流程生效",
+        ),
+        allowed_rollout_percents: None,
+        supports_minimum_required: false,
+        rollback_depth: usize::MAX,
+        rollbacks_per_release: usize::MAX,
+        sync_check_on_cold_start: sourced(
+            false,
+            "CodePush docs: sync checks after the app has started and never delays the launch",
+            "CodePush 文档：sync 在应用启动后检查，不会推迟启动",
+        ),
+        skipped_critical: sourced(
+            SkippedCritical::Inherit,
+            "CodePush CLI docs: the server marks an update mandatory when a release the user skipped was mandatory",
+            "CodePush CLI 文档：如果用户跳过的版本是强制更新，服务器会把之后的更新也标为强制",
+        ),
+        on_device_rollback: sourced(
+            true,
+            "CodePush docs: an update that does not reach notifyAppReady is rolled back at the next restart, and sync ignores it from then on",
+            "CodePush 文档：未调用 notifyAppReady 的更新在下次重启时回退，之后 sync 会忽略它",
+        ),
+        default_action: sourced(
+            "force_critical",
+            "CodePush docs: installMode ON_NEXT_RESTART for optional updates, mandatoryInstallMode IMMEDIATE for mandatory ones",
+            "CodePush 文档：可选更新 installMode 为 ON_NEXT_RESTART，强制更新 mandatoryInstallMode 为 IMMEDIATE",
+        ),
     };
     match platform {
         Platform::Wechat => wechat,
@@ -231,6 +375,50 @@ pub fn defaults(platform: Platform) -> ProfileDefaults {
             ),
             rollbacks_per_release: 1,
             ..wechat
+        },
+        Platform::Codepush => codepush,
+        Platform::Expo => ProfileDefaults {
+            sync_timeout: sourced(
+                SimDuration::ZERO,
+                "expo-updates docs: fallbackToCacheTimeout defaults to 0, so the launch does not wait",
+                "expo-updates 文档：fallbackToCacheTimeout 默认为 0，启动不等待",
+            ),
+            check_on_hot_start: sourced(
+                false,
+                "expo-updates docs: checkAutomatically ALWAYS checks when the app launches, not when it resumes",
+                "expo-updates 文档：checkAutomatically 为 ALWAYS 时在应用启动时检查，回到前台时不检查",
+            ),
+            continue_after_timeout: sourced(
+                true,
+                "Expo docs: after the timeout the cached version opens and the download goes on in the background",
+                "Expo 文档：超时后打开缓存版本，下载在后台继续",
+            ),
+            sync_check_on_cold_start: sourced(
+                true,
+                "expo-updates docs: every launch checks and waits up to fallbackToCacheTimeout",
+                "expo-updates 文档：每次启动都检查，并最多等待 fallbackToCacheTimeout",
+            ),
+            skipped_critical: sourced(
+                SkippedCritical::Ignore,
+                "expo-updates has no mandatory flag: the app's own rule decides",
+                "expo-updates 没有强制更新标记，由应用自行决定",
+            ),
+            on_device_rollback: sourced(
+                true,
+                "Expo docs (error recovery): an update that fails before its first render is marked failed and not launched again",
+                "Expo 文档（错误恢复）：首次渲染前失败的更新会被标记为失败，不再启动",
+            ),
+            default_action: sourced(
+                "none",
+                "expo-updates docs: a downloaded update is applied the next time the app is restarted",
+                "expo-updates 文档：下载的更新在应用下次重启时生效",
+            ),
+            rollback_sync: sourced(
+                false,
+                "EAS Update docs: a rollback republishes an earlier update, which spreads through the normal update path",
+                "EAS Update 文档：回退会重新发布较早的更新，通过正常更新流程生效",
+            ),
+            ..codepush
         },
     }
 }

@@ -22,6 +22,8 @@ pub struct RawScenario {
     pub release: Option<Vec<RawRelease>>,
     pub incident: Option<Vec<RawIncident>>,
     pub policy: Option<Vec<RawPolicy>>,
+    pub host: Option<Vec<RawHost>>,
+    pub outage: Option<Vec<RawOutage>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -49,6 +51,9 @@ pub struct RawPopulation {
     pub trace_exclude_apps: Option<Spanned<Vec<String>>>,
     pub trace_merge_gap: Option<RawValue>,
     pub segment: Option<Vec<RawSegment>>,
+    pub stale_first_launch_share: Option<Spanned<f64>>,
+    pub stale_first_launch_version: Option<Spanned<String>>,
+    pub stale_first_launch_age: Option<RawValue>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,6 +64,17 @@ pub struct RawSegment {
     pub launches_per_day: Option<Spanned<f64>>,
     pub session: Option<RawValue>,
     pub keep_alive: Option<RawValue>,
+    pub brief_backgrounds_per_hour: Option<Spanned<f64>>,
+    pub brief_background: Option<RawValue>,
+    pub burst: Option<RawBurst>,
+}
+
+/// `burst = { mean_visits = 2.5, gap = ... }` of a segment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBurst {
+    pub mean_visits: Spanned<f64>,
+    pub gap: RawValue,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -80,6 +96,9 @@ pub struct RawClient {
     pub phased_auto_complete: Option<RawValue>,
     pub minimum_required_attempts: Option<Spanned<i64>>,
     pub rollback_sync: Option<Spanned<bool>>,
+    pub sync_check_on_cold_start: Option<Spanned<bool>>,
+    pub skipped_critical: Option<Spanned<String>>,
+    pub on_device_rollback: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -110,6 +129,7 @@ pub struct RawRelease {
     pub pause: Option<Vec<RawPause>>,
     pub revert_at: Option<RawValue>,
     pub rollback_to: Option<Spanned<String>>,
+    pub start_failure: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,10 +159,35 @@ pub struct RawIncident {
 #[serde(deny_unknown_fields)]
 pub struct RawPolicy {
     pub name: Spanned<String>,
-    pub on_update_ready: Spanned<String>,
+    pub on_update_ready: Option<Spanned<String>>,
     pub accept: Option<Spanned<f64>>,
     pub accept_critical: Option<Spanned<f64>>,
     pub min_background: Option<RawValue>,
+    pub minimum_required: Option<Spanned<String>>,
+    pub since_version: Option<Spanned<String>>,
+    pub foreground_check_every: Option<RawValue>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHost {
+    pub name: Spanned<String>,
+    pub share: Spanned<f64>,
+    pub periodic_check_share: Option<Spanned<f64>>,
+    pub update_manager_share: Option<Spanned<f64>>,
+    pub apply_update_restarts: Option<Spanned<bool>>,
+    pub update_ready_callback: Option<Spanned<String>>,
+    pub keep_alive: Option<RawValue>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutage {
+    pub name: Option<Spanned<String>>,
+    pub from: RawValue,
+    pub until: Option<RawValue>,
+    pub affects: Spanned<String>,
+    pub failure: Option<Spanned<f64>>,
 }
 
 /// Parses the text into the raw schema, returning the serde error, its key

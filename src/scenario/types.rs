@@ -29,6 +29,11 @@ pub struct Scenario {
     pub policies: Vec<Policy>,
     /// Effective values with where each came from, for `check`.
     pub settings: Vec<Setting>,
+    /// The mix of host clients (`[[host]]`); empty when the scenario
+    /// describes none, and then every client follows `[client]`.
+    pub hosts: Vec<Host>,
+    /// Server outages that fail checks or downloads for a while.
+    pub outages: Vec<Outage>,
 }
 
 /// `[run]`.
@@ -74,6 +79,8 @@ pub struct Population {
     pub segments: Vec<Segment>,
     /// A launch trace that replaces the synthetic launch model.
     pub trace: Option<TraceSource>,
+    /// New users whose first launch runs a stale package, if any.
+    pub stale_first_launch: Option<StaleFirstLaunch>,
 }
 
 /// A group of users with the same behaviour.
@@ -89,6 +96,26 @@ pub struct Segment {
     pub session: DurationDist,
     /// Time in the background before the process is destroyed.
     pub keep_alive: DurationDist,
+    /// Brief trips to the background inside a session, if any.
+    pub brief_background: Option<BriefBackground>,
+    /// Visits grouped into episodes of use; `None` is the plain Poisson
+    /// launch process.
+    pub burst: Option<Burst>,
+}
+
+/// Bursty launches: a Poisson process of use episodes, each a geometric
+/// number of visits separated by short gaps.
+///
+/// With a burst model, `launches_per_day` still counts every visit, so
+/// episodes start at `launches_per_day / mean_visits` per day, and only
+/// while no episode is in progress.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Burst {
+    /// Mean visits per episode, at least 1. An episode continues after each
+    /// visit with probability `1 - 1 / mean_visits`.
+    pub mean_visits: f64,
+    /// Time from a visit's close to the next open within one episode.
+    pub gap: DurationDist,
 }
 
 /// Where trace launches come from.
@@ -146,6 +173,14 @@ pub struct ClientConfig {
     /// "Prefer local version": cold starts with at least this package id
     /// cached skip the periodic and long-unused synchronous updates.
     pub prefer_local_from: Option<usize>,
+    /// Whether every cold start waits for an update check and download, up
+    /// to `sync_timeout`, before opening the cached package.
+    pub sync_check_on_cold_start: bool,
+    /// Whether a critical release the user skipped makes a later update
+    /// critical.
+    pub skipped_critical: SkippedCritical,
+    /// Whether a device rolls back a release that fails to start on it.
+    pub on_device_rollback: bool,
 }
 
 /// A network type.
@@ -187,6 +222,8 @@ pub struct Release {
     pub revert_at: Option<SimTime>,
     /// This publication republishes an older package.
     pub is_rollback: bool,
+    /// Share of devices on which this release fails to start.
+    pub start_failure: f64,
 }
 
 impl Release {
@@ -249,6 +286,12 @@ pub enum UpdateAction {
         /// Minimum background time.
         min_background: SimDuration,
     },
+    /// Apply while the app is in the background, once it has stayed there
+    /// for a minimum time (CodePush `ON_NEXT_SUSPEND`).
+    OnSuspend {
+        /// Minimum background time.
+        min_background: SimDuration,
+    },
 }
 
 /// A named update policy.
@@ -258,6 +301,16 @@ pub struct Policy {
     pub name: String,
     /// What `onUpdateReady` does.
     pub action: UpdateAction,
+    /// Publication this policy also makes the minimum required version,
+    /// from its publication on (a console setting compared like a policy).
+    pub minimum_required: Option<usize>,
+    /// The update handler ships in this package and later ones; a user who
+    /// runs an older package behaves as `none`. 0 (the baseline) means every
+    /// version has it.
+    pub since_package: usize,
+    /// Interval of an in-app update check while the app is in the
+    /// foreground, if the app has one.
+    pub foreground_check_every: Option<SimDuration>,
 }
 
 /// An effective value and its origin, for `check`.
@@ -280,4 +333,106 @@ pub enum Origin {
     Profile(&'static str, (&'static str, &'static str)),
     /// A built-in default.
     Builtin,
+}
+
+/// A host client: a phone or desktop build of the super-app, or another
+/// super-app, with its own update capabilities.
+#[derive(Clone, Debug)]
+pub struct Host {
+    /// Name, used in `client=<name>` output rows.
+    pub name: String,
+    /// Share of users.
+    pub share: f64,
+    /// Share of this host's clients that run the periodic check.
+    pub periodic_check_share: f64,
+    /// Share of this host's clients whose base library has `UpdateManager`.
+    pub update_manager_share: f64,
+    /// Whether `applyUpdate()` restarts the app; when false the call does
+    /// nothing and the new version waits for the next cold start.
+    pub apply_update_restarts: bool,
+    /// How often `onUpdateReady` fires for one downloaded version.
+    pub update_ready_callback: UpdateReadyCallback,
+    /// Keep-alive of this host, replacing the segment's; `None` keeps it.
+    pub keep_alive: Option<DurationDist>,
+}
+
+/// How often a host fires `onUpdateReady` for one downloaded version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpdateReadyCallback {
+    /// Once, when the download completes (or at the next foreground).
+    Once,
+    /// Never: the app's handler does not run.
+    Never,
+    /// Once, and again at every later resume while the downloaded version
+    /// is not running.
+    Repeat,
+}
+
+/// A server outage: checks, downloads or both fail with a probability
+/// between two instants.
+#[derive(Clone, Debug)]
+pub struct Outage {
+    /// Name, shown in `check`.
+    pub name: String,
+    /// Start of the outage.
+    pub from: SimTime,
+    /// End of the outage (`SimTime::NEVER` if open-ended).
+    pub until: SimTime,
+    /// Whether update checks fail.
+    pub checks: bool,
+    /// Whether downloads fail.
+    pub downloads: bool,
+    /// Probability that one request started during the outage fails.
+    pub failure: f64,
+}
+
+/// New users whose first launch runs a stale package: the host prefetched
+/// it earlier, or an app store binary embeds an older bundle.
+#[derive(Clone, Debug)]
+pub struct StaleFirstLaunch {
+    /// Share of new users.
+    pub share: f64,
+    /// Source of the package they start from.
+    pub source: StaleSource,
+}
+
+/// The package a stale first launch runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaleSource {
+    /// A fixed package id (a bundle embedded in the store binary).
+    Package(usize),
+    /// The package the user's rollout bucket was offered this long before
+    /// the first launch (a prefetch).
+    Age(SimDuration),
+}
+
+/// Brief trips to the background inside one session (a system dialog, a
+/// payment page): the app is hidden and shown again without a new launch.
+#[derive(Clone, Debug)]
+pub struct BriefBackground {
+    /// Mean number per hour of foreground time (a Poisson process).
+    pub per_hour: f64,
+    /// Time spent in the background each time.
+    pub duration: DurationDist,
+}
+
+/// Whether a critical release that a user skipped makes a later update
+/// critical for that user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SkippedCritical {
+    /// Each update carries its own release's flag only.
+    Ignore,
+    /// An update is critical when it or any release published between the
+    /// user's cached version and it is critical (the CodePush server rule).
+    Inherit,
+}
+
+impl SkippedCritical {
+    /// Returns the name as a scenario writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SkippedCritical::Ignore => "ignore",
+            SkippedCritical::Inherit => "inherit",
+        }
+    }
 }

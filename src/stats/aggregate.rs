@@ -4,6 +4,7 @@
 use crate::engine::runner::RunOutput;
 use crate::scenario::Scenario;
 use crate::stats::bins::{Bins, Counter, Gauge, Total};
+use crate::stats::field;
 use crate::stats::histogram::Histogram;
 use crate::time::{SimTime, MS_PER_HOUR};
 
@@ -99,7 +100,10 @@ pub const COVERAGES: [&str; 4] = [
 /// Thresholds of the tXX figures, in percent.
 pub const THRESHOLDS: [u32; 4] = [50, 90, 95, 99];
 
-fn per_bin(reps: &[Bins], f: impl Fn(&Bins, usize) -> Option<f64>) -> Vec<Option<BandValue>> {
+pub(crate) fn per_bin(
+    reps: &[Bins],
+    f: impl Fn(&Bins, usize) -> Option<f64>,
+) -> Vec<Option<BandValue>> {
     let bins = reps.first().map_or(0, |b| b.bins());
     (0..bins)
         .map(|bin| {
@@ -273,7 +277,9 @@ pub fn aggregate(scenario: &Scenario, output: &RunOutput) -> RunResult {
                     }),
                 });
             }
-            let summary = summarize(scenario, reps, &series, &times_h, last_release_h, width_s);
+            series.extend(field::series(scenario, reps));
+            let mut summary = summarize(scenario, reps, &series, &times_h, last_release_h, width_s);
+            summary.extend(field::summary(scenario, reps));
             PolicyResult {
                 policy: policy.name.clone(),
                 series,
@@ -281,17 +287,19 @@ pub fn aggregate(scenario: &Scenario, output: &RunOutput) -> RunResult {
             }
         })
         .collect();
-    RunResult {
+    let mut result = RunResult {
         times_h,
         policies,
         users: output.users,
         replications: output.replications,
         seed: output.seed,
         last_release_h,
-    }
+    };
+    field::append_clients(scenario, output, &mut result);
+    result
 }
 
-fn mean_over(reps: &[Bins], f: impl Fn(&Bins) -> f64) -> f64 {
+pub(crate) fn mean_over(reps: &[Bins], f: impl Fn(&Bins) -> f64) -> f64 {
     reps.iter().map(f).sum::<f64>() / reps.len().max(1) as f64
 }
 

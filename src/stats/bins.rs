@@ -54,10 +54,22 @@ pub enum Counter {
     ForegroundNewestMs,
     /// Foreground milliseconds on a version hit by an incident while it is on.
     IncidentForegroundMs,
+    /// Update checks that failed in a server outage.
+    ChecksFailed,
+    /// On-device rollbacks of a package that failed to start.
+    Rollbacks,
+    /// `on_suspend` restarts, made in the background.
+    SuspendRestarts,
+    /// `applyUpdate()` calls the host ignored.
+    ApplyIgnored,
+    /// Returns from brief trips to the background inside a session.
+    BackgroundTrips,
+    /// First launches of new users that ran a stale package.
+    StaleFirstLaunches,
 }
 
 /// Number of [`Counter`] variants.
-pub const COUNTERS: usize = Counter::IncidentForegroundMs as usize + 1;
+pub const COUNTERS: usize = Counter::StaleFirstLaunches as usize + 1;
 
 /// State counts sampled at the end of each bin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

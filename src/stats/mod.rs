@@ -2,4 +2,5 @@
 
 pub mod aggregate;
 pub mod bins;
+pub mod field;
 pub mod histogram;

@@ -1,0 +1,126 @@
+//! The `calibrate` command end to end: files written, and invalid input
+//! rejected with exit code 2.
+
+use assert_cmd::Command;
+use predicates::str::contains;
+
+fn tiny_trace() -> String {
+    let mut text = String::from("user_id,app,event,timestamp\n");
+    for (user, start_hour) in [("u1", 8), ("u2", 13), ("u3", 19)] {
+        for day in 4..8 {
+            for (minute, length) in [(0, 40), (3, 20), (50, 90)] {
+                let open = format!("2021-03-0{day}T{start_hour:02}:{minute:02}:00+01:00");
+                let close = format!(
+                    "2021-03-0{day}T{start_hour:02}:{minute:02}:{}+01:00",
+                    if length < 60 {
+                        format!("{length:02}")
+                    } else {
+                        "59".to_string()
+                    }
+                );
+                text.push_str(&format!(
+                    "{user},app,open,{open}\n{user},app,close,{close}\n"
+                ));
+            }
+        }
+    }
+    text
+}
+
+#[test]
+fn calibrate_writes_scenario_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace.csv");
+    std::fs::write(&trace, tiny_trace()).unwrap();
+    let out = dir.path().join("fitted.toml");
+    Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .args(["--lang", "en", "calibrate"])
+        .arg(&trace)
+        .arg("--out")
+        .arg(&out)
+        .args(["--max-segments", "2"])
+        .assert()
+        .success()
+        .stdout(contains("3 pairs, 36 visits"));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("[[population.segment]]"), "{text}");
+    assert!(text.contains("timezone = \"+01:00\""), "{text}");
+    let report = dir.path().join("fitted-fit");
+    for name in [
+        "fit-report.md",
+        "gap-cdf.svg",
+        "gap-cdf.png",
+        "session-cdf.svg",
+        "daily-profile.png",
+        "launch-rate-cdf.svg",
+        "candidates.csv",
+        "segments.csv",
+        "validation.csv",
+    ] {
+        assert!(report.join(name).is_file(), "{name} missing");
+    }
+    Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .arg("check")
+        .arg(&out)
+        .assert()
+        .success();
+}
+
+#[test]
+fn calibrate_rejects_invalid_timezone() {
+    Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .args([
+            "--lang",
+            "en",
+            "calibrate",
+            "data/android-app-usage-2021/app_events.csv",
+            "--out",
+            "/nonexistent/x.toml",
+            "--timezone",
+            "+1",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "invalid value '+1' for --timezone: write a UTC offset such as +01:00, -05:00 or Z",
+        ));
+}
+
+#[test]
+fn calibrate_reports_missing_trace() {
+    Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .args([
+            "--lang",
+            "en",
+            "calibrate",
+            "no-such-trace.csv",
+            "--out",
+            "x.toml",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("no-such-trace.csv"));
+}
+
+#[test]
+fn calibrate_rejects_unknown_app() {
+    Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .args([
+            "--lang",
+            "en",
+            "calibrate",
+            "data/android-app-usage-2021/app_events.csv",
+            "--out",
+            "x.toml",
+            "--apps",
+            "com.whatsap",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("Did you mean `com.whatsapp`?"));
+}

@@ -1,0 +1,150 @@
+//! The `forecast` command end to end: outputs, and invalid observed files
+//! rejected with exit code 2 and the file, line, column and value.
+
+use assert_cmd::Command;
+use predicates::str::contains;
+
+const SCENARIO: &str = r#"
+[run]
+horizon = "1d"
+sample_every = "1h"
+
+[population]
+users = 1500
+
+[[population.segment]]
+name = "daily"
+share = 1.0
+launches_per_day = 6.0
+
+[[release]]
+version = "2.0.0"
+at = "0h"
+
+[[policy]]
+name = "none"
+on_update_ready = "none"
+"#;
+
+fn setup(observed: &str) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("release.toml");
+    std::fs::write(&scenario, SCENARIO).unwrap();
+    let observed_path = dir.path().join("observed.csv");
+    std::fs::write(&observed_path, observed).unwrap();
+    (dir, scenario, observed_path)
+}
+
+fn forecast(
+    scenario: &std::path::Path,
+    observed: &std::path::Path,
+    out: &std::path::Path,
+) -> Command {
+    let mut command = Command::cargo_bin("rollout-sim").unwrap();
+    command
+        .args(["--lang", "en", "forecast"])
+        .arg(scenario)
+        .arg("--observed")
+        .arg(observed)
+        .arg("--out")
+        .arg(out)
+        .args(["--draws", "3", "--max-evaluations", "12"]);
+    command
+}
+
+#[test]
+fn forecast_writes_outputs() {
+    let (dir, scenario, observed) =
+        setup("time_h,launch_coverage\n1,0.15\n2,0.3\n3,0.42\n4,0.52\n5,0.6\n6,0.66\n");
+    let out = dir.path().join("out");
+    forecast(&scenario, &observed, &out)
+        .assert()
+        .success()
+        .stdout(contains("periodic check share"))
+        .stdout(contains("T95 launch coverage"));
+    for name in [
+        "forecast.csv",
+        "observed-fit.csv",
+        "forecast-summary.csv",
+        "forecast.svg",
+        "forecast.png",
+    ] {
+        assert!(out.join(name).is_file(), "{name} missing");
+    }
+    let summary = std::fs::read_to_string(out.join("forecast-summary.csv")).unwrap();
+    assert!(
+        summary.starts_with("platform,figure,estimate,p05,p95\n"),
+        "{summary}"
+    );
+    assert!(summary.contains("wechat,keep_alive_scale,"), "{summary}");
+}
+
+#[test]
+fn forecast_rejects_missing_column() {
+    let (dir, scenario, observed) = setup("time_h,coverage\n1,0.2\n");
+    forecast(&scenario, &observed, &dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "missing column `launch_coverage` in the header (line 1) of",
+        ))
+        .stderr(contains("observed.csv"));
+}
+
+#[test]
+fn forecast_rejects_non_monotone_times() {
+    let (dir, scenario, observed) = setup("time_h,launch_coverage\n1,0.2\n3,0.4\n2,0.5\n");
+    forecast(&scenario, &observed, &dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(contains("time 2 in column `time_h` at line 4 of"))
+        .stderr(contains("is not after 3 at line 3"));
+}
+
+#[test]
+fn forecast_rejects_coverage_out_of_range() {
+    let (dir, scenario, observed) = setup("time_h,launch_coverage\n1,0.2\n2,1.3\n");
+    forecast(&scenario, &observed, &dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "value 1.3 in column `launch_coverage` at line 3 of",
+        ))
+        .stderr(contains("Write a share from 0 to 1"));
+}
+
+#[test]
+fn forecast_rejects_too_few_points() {
+    let (dir, scenario, observed) = setup("time_h,launch_coverage\n1,0.2\n2,0.3\n");
+    forecast(&scenario, &observed, &dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "2 observed points are too few to fit 2 parameters; give at least 3 rows",
+        ));
+}
+
+#[test]
+fn forecast_rejects_unknown_policy() {
+    let (dir, scenario, observed) = setup("time_h,launch_coverage\n1,0.2\n2,0.3\n3,0.4\n");
+    forecast(&scenario, &observed, &dir.path().join("out"))
+        .args(["--policy", "prompt"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "invalid value 'prompt' for --policy: the scenario's policies are none",
+        ));
+}
+
+#[test]
+fn forecast_rejects_sub_minute_interval() {
+    let (dir, scenario, observed) =
+        setup("time_h,launch_coverage\n1,0.2\n1.001,0.21\n2,0.3\n3,0.4\n");
+    forecast(&scenario, &observed, &dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(contains("value 1.001 in column `time_h` at line 3 of"))
+        .stderr(contains(
+            "rounds to the same whole minute as the previous row",
+        ));
+}
