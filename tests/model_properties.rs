@@ -88,7 +88,14 @@ struct Params {
 }
 
 const PLATFORMS: [&str; 4] = ["wechat", "wechat-2019", "alipay", "douyin"];
-const ACTIONS: [&str; 5] = ["none", "prompt", "force", "force_critical", "on_resume"];
+const ACTIONS: [&str; 6] = [
+    "none",
+    "prompt",
+    "force",
+    "force_critical",
+    "on_resume",
+    "on_suspend",
+];
 
 fn params() -> impl Strategy<Value = Params> {
     let segment = (
@@ -253,7 +260,7 @@ fn scenario_text(p: &Params) -> String {
         text += &format!("[[policy]]\nname = \"{name}\"\non_update_ready = \"{name}\"\n");
         match name {
             "prompt" => text += &format!("accept = {:.3}\n", p.prompt_accept),
-            "on_resume" => text += "min_background = \"10m\"\n",
+            "on_resume" | "on_suspend" => text += "min_background = \"10m\"\n",
             _ => {}
         }
         text += "\n";
