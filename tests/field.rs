@@ -182,7 +182,7 @@ min_background = "5m"
 // explain it in the commit message.
 const DEFAULT_DIGEST: &str = "093ee6634cc480e3d9f142719a6b7828efacd76b2b88f192cb10f52d7871e75b";
 const EXISTING_PATHS_DIGEST: &str =
-    "178b311529ee1ba46386bc33a87c73213ca316201fe9f100f1c46351b0b9eb3f";
+    "0e3d4c26070c5886717d5e11276a16f9e29e368bb0344aaca83285825cebe004";
 
 #[test]
 fn default_scenario_bytes_unchanged() {

@@ -218,7 +218,7 @@ const ENGLISH: &[Case] = &[
     Case {
         name: "sample_every_not_dividing",
         scenario: "[run]\nhorizon = \"7d\"\nsample_every = \"11m\"\n",
-        message: "error: s.toml:3:16: key `run.sample_every` = \"11m\": the horizon 7d is not a whole number of sample intervals of 11m; choose sample_every so that it divides the horizon, e.g. \"15m\" or \"1h\"",
+        message: "error: s.toml:3:16: key `run.sample_every` = \"11m\": the horizon 7d is not a whole number of sample intervals of 11m; choose a sample_every that divides the horizon, e.g. \"15m\", \"30m\" or \"1h\"",
     },
     Case {
         name: "probability_above_one",

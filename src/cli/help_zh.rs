@@ -180,7 +180,6 @@ pub fn localize(command: Command) -> Command {
         .about("模拟小程序新版本触达用户的速度，以及各种更新策略的代价")
         .disable_help_flag(true)
         .disable_version_flag(true)
-        .disable_help_subcommand(true)
         .arg(help_arg())
         .arg(
             Arg::new("version")

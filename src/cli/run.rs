@@ -31,6 +31,10 @@ fn invalid_flag(
     })
 }
 
+/// Largest `--threads` value: more threads than this only add stacks and
+/// scheduling, since work is split in chunks of 1,024 users.
+pub(crate) const MAX_THREADS: usize = 1024;
+
 /// Checks the command-line overrides against the same limits as the file.
 pub(crate) fn options(args: &RunArgs, lang: Lang) -> Result<RunOptions, CliError> {
     if let Some(users) = args.users {
@@ -55,14 +59,16 @@ pub(crate) fn options(args: &RunArgs, lang: Lang) -> Result<RunOptions, CliError
             ));
         }
     }
-    if args.threads == Some(0) {
-        return Err(invalid_flag(
-            "--threads",
-            0,
-            "use at least 1 (or omit it for one per core)",
-            "至少为 1（或省略以每核一个）",
-            lang,
-        ));
+    if let Some(threads) = args.threads {
+        if threads == 0 || threads > MAX_THREADS {
+            return Err(invalid_flag(
+                "--threads",
+                threads,
+                &format!("use a number from 1 to {MAX_THREADS} (or omit it for one per core)"),
+                &format!("请使用 1 到 {MAX_THREADS} 之间的数（或省略以每核一个）"),
+                lang,
+            ));
+        }
     }
     Ok(RunOptions {
         threads: args.threads.unwrap_or(0),

@@ -777,6 +777,28 @@ fn build_run(ctx: &mut Context, raw: &RawRun, file_stem: &str) -> Result<RunSett
             .as_ref()
             .or(raw.horizon.as_ref())
             .map(|r| r.span());
+        // Offer the three longest common bin widths that divide the horizon.
+        let mut divisors: Vec<String> = [60_000, 300_000, 900_000, 1_800_000, 3_600_000]
+            .iter()
+            .filter(|&&ms| horizon.0 % ms == 0)
+            .map(|&ms| format!("\"{}\"", SimDuration(ms)))
+            .collect();
+        divisors.drain(..divisors.len().saturating_sub(3));
+        let (last, rest) = divisors
+            .split_last()
+            .map_or(("\"1m\"".to_string(), Vec::new()), |(l, r)| {
+                (l.clone(), r.to_vec())
+            });
+        let listed_en = if rest.is_empty() {
+            last.clone()
+        } else {
+            format!("{} or {last}", rest.join(", "))
+        };
+        let listed_zh = if rest.is_empty() {
+            last.clone()
+        } else {
+            format!("{} 或 {last}", rest.join("、"))
+        };
         return Err(ctx.rule(
             "run.sample_every",
             span,
@@ -784,8 +806,8 @@ fn build_run(ctx: &mut Context, raw: &RawRun, file_stem: &str) -> Result<RunSett
                 "the horizon {horizon} is not a whole number of sample intervals of {sample_every}"
             ),
             &format!("时长 {horizon} 不是采样间隔 {sample_every} 的整数倍"),
-            "choose sample_every so that it divides the horizon, e.g. \"15m\" or \"1h\"",
-            "请选择能整除时长的 sample_every，例如 \"15m\" 或 \"1h\"",
+            &format!("choose a sample_every that divides the horizon, e.g. {listed_en}"),
+            &format!("请选择能整除时长的 sample_every，例如 {listed_zh}"),
         ));
     }
     let bins = (horizon.0 / sample_every.0) as usize;
