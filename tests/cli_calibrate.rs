@@ -6,8 +6,12 @@ use predicates::str::contains;
 
 fn tiny_trace() -> String {
     let mut text = String::from("user_id,app,event,timestamp\n");
-    for (user, start_hour) in [("u1", 8), ("u2", 13), ("u3", 19)] {
-        for day in 4..8 {
+    // 12 users over 6 days with 3 visits a day: 216 visits, above the
+    // smallest trace calibrate accepts (10 pairs, 200 visits).
+    for index in 0..12 {
+        let user = format!("u{}", index + 1);
+        let start_hour = 8 + index;
+        for day in 4..10 {
             for (minute, length) in [(0, 40), (3, 20), (50, 90)] {
                 let open = format!("2021-03-0{day}T{start_hour:02}:{minute:02}:00+01:00");
                 let close = format!(
@@ -42,7 +46,7 @@ fn calibrate_writes_scenario_and_report() {
         .args(["--max-segments", "2"])
         .assert()
         .success()
-        .stdout(contains("3 pairs, 36 visits"));
+        .stdout(contains("12 pairs, 216 visits"));
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.contains("[[population.segment]]"), "{text}");
     assert!(text.contains("timezone = \"+01:00\""), "{text}");
@@ -123,4 +127,35 @@ fn calibrate_rejects_unknown_app() {
         .assert()
         .code(2)
         .stderr(contains("Did you mean `com.whatsapp`?"));
+}
+
+#[test]
+fn tiny_trace_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("tiny.csv");
+    std::fs::write(
+        &trace,
+        "user_id,app,event,timestamp\n\
+         u1,a,open,2021-03-04T09:00:00+01:00\n\
+         u1,a,close,2021-03-04T09:05:00+01:00\n\
+         u2,a,open,2021-03-04T10:00:00+01:00\n\
+         u2,a,close,2021-03-04T10:01:00+01:00\n",
+    )
+    .unwrap();
+    let out = dir.path().join("fitted.toml");
+    let output = assert_cmd::Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .args(["--lang", "en", "calibrate"])
+        .arg(&trace)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("too little data to calibrate: 2 (user, app) pairs and 2 visits"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "no scenario is written");
 }

@@ -65,6 +65,9 @@ pub struct RunArgs {
     /// Simulate only shard K of N (0 <= K < N) of every replication's users and write its raw counters (shard.bin) for `merge`.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// Largest memory the run may need, e.g. 8GB (default: the available memory).
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
 }
 
 /// Arguments of `check`.
@@ -72,6 +75,9 @@ pub struct RunArgs {
 pub struct CheckArgs {
     /// Scenario file (TOML); without it, the built-in default scenario is checked.
     pub scenario: Option<PathBuf>,
+    /// Largest memory the run may need, e.g. 8GB (default: the available memory).
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
 }
 
 /// Arguments of `bench`.

@@ -112,6 +112,12 @@ fn default_report_dir(out: &Path) -> PathBuf {
     out.with_file_name(format!("{stem}-fit"))
 }
 
+/// Fewest (user, app) pairs a calibration accepts: mixtures of launch rates
+/// and the validation's tolerances mean little below this.
+const MIN_PAIRS: usize = 10;
+/// Fewest visits a calibration accepts, for the same reason.
+const MIN_VISITS: usize = 200;
+
 /// Runs the `calibrate` command.
 pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
     if !(1..=MAX_SEGMENTS).contains(&args.max_segments) {
@@ -183,6 +189,22 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
     };
     let trace =
         read_trace(&args.trace, &options).map_err(|error| CliError::Invalid(error.render(lang)))?;
+    let visits: usize = trace.pairs.iter().map(|pair| pair.visits.len()).sum();
+    if trace.pairs.len() < MIN_PAIRS || visits < MIN_VISITS {
+        return Err(invalid(
+            lang,
+            format!(
+                "{}: too little data to calibrate: {} (user, app) pairs and {visits} visits; use a trace with at least {MIN_PAIRS} pairs and {MIN_VISITS} visits",
+                args.trace.display(),
+                trace.pairs.len()
+            ),
+            format!(
+                "{}：数据太少，无法校准：{} 个（用户，应用）对，{visits} 次访问；请使用至少 {MIN_PAIRS} 个对、{MIN_VISITS} 次访问的轨迹",
+                args.trace.display(),
+                trace.pairs.len()
+            ),
+        ));
+    }
     // Observation windows come from every app the user opened, not only
     // the selected ones.
     let all_apps = match &args.apps {

@@ -6,7 +6,8 @@ mod field;
 use std::fmt::Write as _;
 
 use crate::cli::args::CheckArgs;
-use crate::cli::{load_scenario, CliError};
+use crate::cli::{limits, load_scenario, CliError};
+use crate::engine::budget;
 use crate::i18n::Lang;
 use crate::scenario::{Origin, Scenario, UpdateAction};
 use crate::units::format_bytes;
@@ -275,7 +276,18 @@ pub fn describe(scenario: &Scenario, lang: Lang) -> String {
 pub fn execute(args: &CheckArgs, lang: Lang) -> Result<(), CliError> {
     let (scenario, _) = load_scenario(args.scenario.as_deref(), lang)?;
     let source = crate::cli::run::launch_source(&scenario, lang)?;
+    let flag_limit = match &args.memory_limit {
+        Some(text) => Some(limits::parse_memory_limit(text, lang)?),
+        None => None,
+    };
+    let limit = budget::memory_limit(flag_limit);
+    let replications = scenario.run.replications;
+    limits::check_memory(&scenario, replications, 0, &limit, lang)?;
     print!("{}", describe(&scenario, lang));
+    println!(
+        "{}",
+        limits::describe_memory(&scenario, replications, 0, &limit, lang)
+    );
     if let crate::model::population::LaunchSource::Trace(trace) = &source {
         let visits: usize = trace.pairs.iter().map(|p| p.len()).sum();
         match lang {

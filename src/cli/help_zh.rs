@@ -20,6 +20,10 @@ const RUN: &[(&str, &str)] = &[
         "shard",
         "只模拟每次重复中用户的第 K 个分片（共 N 个，0 <= K < N），并写出供 `merge` 使用的原始计数（shard.bin）",
     ),
+    (
+        "memory_limit",
+        "运行可使用的最大内存，例如 8GB（默认：可用内存）",
+    ),
 ];
 
 const BENCH: &[(&str, &str)] = &[
@@ -47,7 +51,13 @@ const MERGE: &[(&str, &str)] = &[
     ("force", "覆盖保存着其他场景结果的输出目录"),
 ];
 
-const CHECK: &[(&str, &str)] = &[("scenario", "场景文件（TOML）；省略时检查内置默认场景")];
+const CHECK: &[(&str, &str)] = &[
+    ("scenario", "场景文件（TOML）；省略时检查内置默认场景"),
+    (
+        "memory_limit",
+        "运行可使用的最大内存，例如 8GB（默认：可用内存）",
+    ),
+];
 
 const SWEEP: &[(&str, &str)] = &[
     ("scenario", "场景文件（TOML）"),
@@ -205,7 +215,6 @@ pub fn localize(command: Command) -> Command {
         .about("模拟小程序新版本触达用户的速度，以及各种更新策略的代价")
         .disable_help_flag(true)
         .disable_version_flag(true)
-        .disable_help_subcommand(true)
         .arg(help_arg())
         .arg(
             Arg::new("version")

@@ -3,7 +3,10 @@
 
 use std::time::Instant;
 
+use anyhow::Context as _;
+
 use crate::cli::args::MergeArgs;
+use crate::cli::interrupt::Interrupt;
 use crate::cli::run::{default_out_dir, prepare_out_dir, write_results};
 use crate::cli::{load_scenario, CliError};
 use crate::i18n::Lang;
@@ -12,6 +15,8 @@ use crate::output::shard::{self, ShardFile};
 
 /// Runs the `merge` command.
 pub fn execute(args: &MergeArgs, lang: Lang) -> Result<(), CliError> {
+    let interrupt =
+        Interrupt::install().context("cannot install the SIGINT and SIGTERM handlers")?;
     let started = Instant::now();
     let (scenario, text) = load_scenario(Some(&args.scenario), lang)?;
     let hash = scenario_hash(&text);
@@ -29,5 +34,7 @@ pub fn execute(args: &MergeArgs, lang: Lang) -> Result<(), CliError> {
         .unwrap_or_else(|| default_out_dir(Some(&args.scenario)));
     prepare_out_dir(&out_dir, &hash, args.force, lang)?;
     let name = args.scenario.display().to_string();
-    write_results(&scenario, &output, &name, hash, &out_dir, lang, started)
+    write_results(
+        &scenario, &output, &name, hash, &out_dir, lang, started, &interrupt,
+    )
 }

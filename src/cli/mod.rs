@@ -1,16 +1,19 @@
 //! The command-line front end: argument parsing, language selection, exit
 //! codes, and the `run`, `check`, `sweep` and `explain` commands.
 //!
-//! Exit codes: 0 success, 2 invalid input (scenario, flags, trace file), 1
-//! any other failure.
+//! Exit codes: 0 success, 2 invalid input (scenario, flags, trace file),
+//! 130 or 143 when SIGINT or SIGTERM stopped a run, 1 any other failure.
 
 mod args;
 mod bench;
 mod calibrate;
 mod check;
+mod clap_zh;
 mod explain;
 mod forecast;
 mod help_zh;
+mod interrupt;
+mod limits;
 mod merge;
 mod progress;
 mod run;
@@ -30,6 +33,13 @@ use crate::i18n::Lang;
 pub enum CliError {
     /// Invalid input; the message is already in the user's language.
     Invalid(String),
+    /// Stopped by SIGINT or SIGTERM before any output file was replaced.
+    Interrupted {
+        /// Exit code: 128 + the signal number.
+        code: u8,
+        /// What happened, in the user's language.
+        message: String,
+    },
     /// Any other failure.
     Failed(anyhow::Error),
 }
@@ -55,6 +65,16 @@ fn lang_from_args(args: &[OsString]) -> Option<Lang> {
     None
 }
 
+/// Prints a clap error, or help and version output, in the user's language.
+fn print_clap_error(error: &clap::Error, lang: Lang) {
+    match (lang, clap_zh::render(error)) {
+        (Lang::ZhCn, Some(message)) => eprintln!("错误：{message}"),
+        _ => {
+            let _ = error.print();
+        }
+    }
+}
+
 /// Runs the program with the process arguments and returns its exit code.
 pub fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
@@ -71,14 +91,14 @@ pub fn run_with_args(args: Vec<OsString>) -> ExitCode {
     let matches = match command.try_get_matches_from(args) {
         Ok(matches) => matches,
         Err(error) => {
-            let _ = error.print();
+            print_clap_error(&error, lang);
             return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
         }
     };
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(error) => {
-            let _ = error.print();
+            print_clap_error(&error, lang);
             return ExitCode::from(2);
         }
     };
@@ -111,6 +131,10 @@ pub fn run_with_args(args: Vec<OsString>) -> ExitCode {
         Err(CliError::Invalid(message)) => {
             eprintln!("{}{message}", lang.pick("error: ", "错误："));
             ExitCode::from(2)
+        }
+        Err(CliError::Interrupted { code, message }) => {
+            eprintln!("{}{message}", lang.pick("error: ", "错误："));
+            ExitCode::from(code)
         }
         Err(CliError::Failed(error)) => {
             eprintln!("{}{error:#}", lang.pick("error: ", "错误："));

@@ -6,12 +6,15 @@ use std::time::Instant;
 use anyhow::Context as _;
 
 use crate::cli::args::RunArgs;
+use crate::cli::interrupt::Interrupt;
+use crate::cli::limits;
 use crate::cli::progress::DelayedProgress;
 use crate::cli::{load_scenario, CliError};
+use crate::engine::budget;
 use crate::engine::runner::{self, RunOptions};
 use crate::i18n::Lang;
 use crate::model::population::{self, LaunchSource};
-use crate::output::manifest::{scenario_hash, Manifest};
+use crate::output::manifest::{scenario_hash, ExistingManifest, Manifest};
 use crate::output::shard::{self, ShardFile};
 use crate::output::{csv, files, table};
 use crate::scenario::{self, Scenario};
@@ -28,6 +31,10 @@ pub(crate) fn invalid_flag(
         Lang::ZhCn => format!("{flag} 的取值 {value} 无效：{zh}"),
     })
 }
+
+/// Largest `--threads` value: more threads than this only add stacks and
+/// scheduling, since work is split in chunks of 1,024 users.
+pub(crate) const MAX_THREADS: usize = 1024;
 
 /// Checks the command-line overrides against the same limits as the file.
 pub(crate) fn options(args: &RunArgs, lang: Lang) -> Result<RunOptions, CliError> {
@@ -53,14 +60,16 @@ pub(crate) fn options(args: &RunArgs, lang: Lang) -> Result<RunOptions, CliError
             ));
         }
     }
-    if args.threads == Some(0) {
-        return Err(invalid_flag(
-            "--threads",
-            0,
-            "use at least 1 (or omit it for one per core)",
-            "至少为 1（或省略以每核一个）",
-            lang,
-        ));
+    if let Some(threads) = args.threads {
+        if threads == 0 || threads > MAX_THREADS {
+            return Err(invalid_flag(
+                "--threads",
+                threads,
+                &format!("use a number from 1 to {MAX_THREADS} (or omit it for one per core)"),
+                &format!("请使用 1 到 {MAX_THREADS} 之间的数（或省略以每核一个）"),
+                lang,
+            ));
+        }
     }
     let shard = match &args.shard {
         Some(text) => Some(parse_shard(text, lang)?),
@@ -101,36 +110,76 @@ pub(crate) fn default_out_dir(scenario_path: Option<&Path>) -> PathBuf {
     Path::new("out").join(stem)
 }
 
-/// Rejects an output folder holding another scenario's results unless
-/// `--force` is given, and makes sure the folder is writable before the
-/// long run starts.
+/// Result files whose presence, without a readable manifest, marks a folder
+/// as holding results of an unknown scenario.
+const RESULT_FILES: [&str; 2] = ["timeseries.csv", "summary.csv"];
+
+/// Rejects an `--out` path that is not a folder, and a folder holding
+/// another scenario's results (or results of an unknown scenario) unless
+/// `--force` is given. Creates the folder and makes sure it is writable
+/// before the long run starts, and returns whether it created it.
 pub(crate) fn prepare_out_dir(
     dir: &Path,
     hash: &str,
     force: bool,
     lang: Lang,
-) -> Result<(), CliError> {
-    if let Some(existing) = Manifest::read(dir) {
-        if existing.scenario_sha256 != hash && !force {
-            return Err(CliError::Invalid(match lang {
-                Lang::En => format!(
-                    "{} holds the results of another scenario ({}); choose another --out folder, or add --force to overwrite them",
-                    dir.display(),
-                    existing.scenario
-                ),
-                Lang::ZhCn => format!(
-                    "{} 中保存着另一个场景（{}）的结果；请用 --out 指定其他目录，或加上 --force 覆盖",
-                    dir.display(),
-                    existing.scenario
-                ),
-            }));
+) -> Result<bool, CliError> {
+    let shown = dir.display();
+    if dir.exists() && !dir.is_dir() {
+        return Err(CliError::Invalid(match lang {
+            Lang::En => format!(
+                "--out {shown} is an existing file, not a folder; choose a folder path for --out"
+            ),
+            Lang::ZhCn => {
+                format!("--out {shown} 是已存在的文件而不是目录；请为 --out 指定目录路径")
+            }
+        }));
+    }
+    if !force {
+        match Manifest::read_existing(dir) {
+            ExistingManifest::Valid(existing) if existing.scenario_sha256 != hash => {
+                return Err(CliError::Invalid(match lang {
+                    Lang::En => format!(
+                        "{shown} holds the results of another scenario ({}); choose another --out folder, or add --force to overwrite them",
+                        existing.scenario
+                    ),
+                    Lang::ZhCn => format!(
+                        "{shown} 中保存着另一个场景（{}）的结果；请用 --out 指定其他目录，或加上 --force 覆盖",
+                        existing.scenario
+                    ),
+                }));
+            }
+            ExistingManifest::Valid(_) => {}
+            ExistingManifest::Invalid(reason) => {
+                return Err(CliError::Invalid(match lang {
+                    Lang::En => format!(
+                        "{shown}/manifest.toml is invalid ({reason}), so the results in {shown} cannot be matched to a scenario; choose another --out folder, or add --force to overwrite them"
+                    ),
+                    Lang::ZhCn => format!(
+                        "{shown}/manifest.toml 无效（{reason}），无法确定 {shown} 中的结果属于哪个场景；请用 --out 指定其他目录，或加上 --force 覆盖"
+                    ),
+                }));
+            }
+            ExistingManifest::Absent => {
+                if let Some(name) = RESULT_FILES.iter().find(|name| dir.join(name).exists()) {
+                    return Err(CliError::Invalid(match lang {
+                        Lang::En => format!(
+                            "{shown} holds {name} but no manifest.toml, so its scenario is unknown; choose another --out folder, or add --force to overwrite the results"
+                        ),
+                        Lang::ZhCn => format!(
+                            "{shown} 中有 {name} 但没有 manifest.toml，无法确定其场景；请用 --out 指定其他目录，或加上 --force 覆盖这些结果"
+                        ),
+                    }));
+                }
+            }
         }
     }
+    let created = !dir.exists();
     std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+        .with_context(|| format!("cannot create the output folder {shown}"))?;
     tempfile::tempfile_in(dir)
-        .with_context(|| format!("the output folder {} is not writable", dir.display()))?;
-    Ok(())
+        .with_context(|| format!("the output folder {shown} is not writable"))?;
+    Ok(created)
 }
 
 /// Reads the launch source, turning trace errors into invalid input.
@@ -140,21 +189,72 @@ pub(crate) fn launch_source(scenario: &Scenario, lang: Lang) -> Result<LaunchSou
 
 /// Runs the `run` command.
 pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
+    let interrupt =
+        Interrupt::install().context("cannot install the SIGINT and SIGTERM handlers")?;
     let (scenario, text) = load_scenario(args.scenario.as_deref(), lang)?;
     let options = options(args, lang)?;
+    let flag_limit = match &args.memory_limit {
+        Some(text) => Some(limits::parse_memory_limit(text, lang)?),
+        None => None,
+    };
+    let replications = options.replications.unwrap_or(scenario.run.replications);
+    let users = options.users.unwrap_or(scenario.population.users);
+    let limit = budget::memory_limit(flag_limit);
+    limits::check_memory(&scenario, replications, options.threads, &limit, lang)?;
+    limits::warn_long_run(&scenario, users, replications, lang);
     let out_dir = args
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(args.scenario.as_deref()));
     let hash = scenario_hash(&text);
-    prepare_out_dir(&out_dir, &hash, args.force, lang)?;
+    // A trace is input too: read it before the output folder is created.
     let source = launch_source(&scenario, lang)?;
+    let created = prepare_out_dir(&out_dir, &hash, args.force, lang)?;
+    let inputs = Inputs {
+        scenario: &scenario,
+        source: &source,
+        options: &options,
+        hash,
+    };
+    let result = simulate_and_write(args, lang, inputs, &out_dir, &interrupt);
+    if created && matches!(result, Err(CliError::Interrupted { .. })) {
+        // Only removes the folder when it is still empty.
+        let _ = std::fs::remove_dir(&out_dir);
+    }
+    result
+}
+
+/// What a validated run simulates.
+struct Inputs<'a> {
+    scenario: &'a Scenario,
+    source: &'a LaunchSource,
+    options: &'a RunOptions,
+    /// SHA-256 of the scenario text, for the manifest.
+    hash: String,
+}
+
+/// Runs the simulation and writes the output files; a signal stops it
+/// between steps with [`CliError::Interrupted`].
+fn simulate_and_write(
+    args: &RunArgs,
+    lang: Lang,
+    inputs: Inputs,
+    out_dir: &Path,
+    interrupt: &Interrupt,
+) -> Result<(), CliError> {
+    let Inputs {
+        scenario,
+        source,
+        options,
+        hash,
+    } = inputs;
 
     let started = Instant::now();
     let bar = DelayedProgress::for_users(lang);
     let progress = |done: u64, total: u64| bar.update(done, total);
-    let output = runner::run(&scenario, &source, &options, &progress);
+    let output = runner::run_until(scenario, source, options, &progress, interrupt.flag());
     bar.finish();
+    interrupt.check(out_dir, lang)?;
     let output = output?;
     let name = args.scenario.as_ref().map_or_else(
         || scenario::DEFAULT_SCENARIO_NAME.to_string(),
@@ -162,19 +262,23 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
     );
     if let Some((index, count)) = options.shard {
         return write_shard(
-            &scenario,
+            scenario,
             output,
             &name,
             hash,
             (index, count),
-            &out_dir,
+            out_dir,
             lang,
+            interrupt,
         );
     }
-    write_results(&scenario, &output, &name, hash, &out_dir, lang, started)
+    write_results(
+        scenario, &output, &name, hash, out_dir, lang, started, interrupt,
+    )
 }
 
 /// Writes a shard run's counters (`shard.bin`) and manifest.
+#[allow(clippy::too_many_arguments)]
 fn write_shard(
     scenario: &Scenario,
     output: runner::RunOutput,
@@ -183,6 +287,7 @@ fn write_shard(
     (index, count): (u64, u64),
     out_dir: &Path,
     lang: Lang,
+    interrupt: &Interrupt,
 ) -> Result<(), CliError> {
     let shard = ShardFile {
         format: shard::FORMAT,
@@ -211,7 +316,7 @@ fn write_shard(
         (shard::SHARD_FILE, shard.to_bytes()),
         ("manifest.toml", manifest.to_toml().into_bytes()),
     ];
-    let written = files::write_all(out_dir, &outputs)?;
+    let written = write_files(out_dir, &outputs, lang, interrupt)?;
     match lang {
         Lang::En => println!(
             "shard {index}/{count} of {} users x {} replications written; merge all {count} shards with `rollout-sim merge`:",
@@ -228,9 +333,30 @@ fn write_shard(
     Ok(())
 }
 
+/// Writes `outputs` into `out_dir` all or nothing, unless a signal asks to
+/// stop first.
+fn write_files(
+    out_dir: &Path,
+    outputs: &[(&str, Vec<u8>)],
+    lang: Lang,
+    interrupt: &Interrupt,
+) -> Result<Vec<PathBuf>, CliError> {
+    interrupt.check(out_dir, lang)?;
+    match files::write_all_unless_stopped(out_dir, outputs, &|| interrupt.requested()) {
+        Ok(written) => Ok(written),
+        Err(error) => {
+            if error.is::<files::Stopped>() {
+                interrupt.check(out_dir, lang)?;
+            }
+            Err(error.into())
+        }
+    }
+}
+
 /// Aggregates a run's counters, writes every output file into `out_dir`
 /// and prints the summary table. `run` and `merge` both end here, so they
 /// write the same files.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn write_results(
     scenario: &Scenario,
     output: &runner::RunOutput,
@@ -239,6 +365,7 @@ pub(crate) fn write_results(
     out_dir: &Path,
     lang: Lang,
     started: Instant,
+    interrupt: &Interrupt,
 ) -> Result<(), CliError> {
     let result = crate::stats::aggregate::aggregate(scenario, output);
 
@@ -262,7 +389,7 @@ pub(crate) fn write_results(
         crate::report::render_report(scenario, &result, lang)?,
     ));
     outputs.push(("manifest.toml", manifest.to_toml().into_bytes()));
-    let written = files::write_all(out_dir, &outputs)?;
+    let written = write_files(out_dir, &outputs, lang, interrupt)?;
 
     println!("{}", scenario.run.name);
     println!("{}", table::summary_table(&result, lang));

@@ -172,6 +172,16 @@ fn figure(result: &RunResult, policy: usize, metric: &str) -> Option<f64> {
 /// Runs the `sweep` command.
 pub fn execute(args: &SweepArgs, lang: Lang) -> Result<(), CliError> {
     let param = parse_param(&args.param).map_err(|error| CliError::Invalid(error.render(lang)))?;
+    if param.key == "population.users" && args.users.is_some() {
+        // --users overrides the file, so every swept value would run with it.
+        return Err(CliError::Invalid(
+            lang.pick(
+                "--users overrides population.users, so the sweep would run every value with the same users; remove --users",
+                "--users 会覆盖 population.users，扫描的每个取值都会使用同一用户数；请去掉 --users",
+            )
+            .to_string(),
+        ));
+    }
     let scenarios = scenarios_for(&param, &args.scenario, lang)?;
     let first = &scenarios[0];
     let policies = pick_policies(first, args.policy.as_deref(), lang)?;
@@ -185,6 +195,7 @@ pub fn execute(args: &SweepArgs, lang: Lang) -> Result<(), CliError> {
         threads: args.threads,
         force: false,
         shard: None,
+        memory_limit: None,
     };
     let options = options(&run_args, lang)?;
     let out_dir = args

@@ -3,7 +3,7 @@
 //! are summed. Sums are integers, so any split across threads gives the
 //! same result bit for bit.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
@@ -35,6 +35,11 @@ pub struct RunOptions {
     /// Simulate only shard `k` of `n` (0-based) of every replication's users.
     pub shard: Option<(u64, u64)>,
 }
+
+/// The error [`run_until`] returns when its cancel flag was set.
+#[derive(Debug, thiserror::Error)]
+#[error("the run was cancelled")]
+pub struct Cancelled;
 
 /// The counters of a run, by policy and replication.
 #[derive(Clone, Debug)]
@@ -179,6 +184,22 @@ pub fn run(
     options: &RunOptions,
     progress: Progress,
 ) -> anyhow::Result<RunOutput> {
+    run_until(scenario, source, options, progress, &AtomicBool::new(false))
+}
+
+/// Runs like [`run`], and stops when `cancel` is set, for example by a
+/// signal handler. The flag is read before each chunk of users.
+///
+/// # Errors
+/// Returns an error when the thread pool cannot be created, and
+/// [`Cancelled`] when `cancel` was set during the run.
+pub fn run_until(
+    scenario: &Scenario,
+    source: &LaunchSource,
+    options: &RunOptions,
+    progress: Progress,
+    cancel: &AtomicBool,
+) -> anyhow::Result<RunOutput> {
     let setup = RunSetup::new(scenario, source, options);
     let (users, replications, seed) = (setup.users, setup.replications, setup.seed);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -195,6 +216,7 @@ pub fn run(
 
     let total_work: u64 = (0..replications).map(|r| setup.population(r)).sum();
     let done = AtomicU64::new(0);
+    let cancelled = || cancel.load(Ordering::Relaxed);
 
     let mut by_replication: Vec<Vec<Bins>> = Vec::with_capacity(replications as usize);
     for replication in 0..replications {
@@ -218,6 +240,11 @@ pub fn run(
                         )
                     },
                     |(mut acc, mut scratch, mut visits, mut trips), chunk| {
+                        // The partial sums are dropped after a cancel, so
+                        // skipping the remaining chunks is enough.
+                        if cancelled() {
+                            return (acc, scratch, visits, trips);
+                        }
                         let start = first + chunk * CHUNK;
                         let end = (start + CHUNK).min(last);
                         for index in start..end {
@@ -275,6 +302,9 @@ pub fn run(
                     a
                 })
         });
+        if cancelled() {
+            return Err(Cancelled.into());
+        }
         by_replication.push(result);
     }
     // Reorder from [replication][policy × host] to [policy][replication]

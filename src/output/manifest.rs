@@ -42,4 +42,31 @@ impl Manifest {
         let text = std::fs::read_to_string(dir.join("manifest.toml")).ok()?;
         toml::from_str(&text).ok()
     }
+
+    /// Reads the manifest of an output folder, telling a missing file
+    /// apart from one that cannot be read or parsed.
+    pub fn read_existing(dir: &std::path::Path) -> ExistingManifest {
+        let text = match std::fs::read_to_string(dir.join("manifest.toml")) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return ExistingManifest::Absent
+            }
+            Err(error) => return ExistingManifest::Invalid(error.to_string()),
+        };
+        match toml::from_str(&text) {
+            Ok(manifest) => ExistingManifest::Valid(manifest),
+            Err(error) => ExistingManifest::Invalid(error.message().to_string()),
+        }
+    }
+}
+
+/// The state of `manifest.toml` in an output folder.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExistingManifest {
+    /// The folder has no `manifest.toml`.
+    Absent,
+    /// A readable manifest.
+    Valid(Manifest),
+    /// A `manifest.toml` that cannot be read or parsed, with the reason.
+    Invalid(String),
 }

@@ -25,29 +25,39 @@ fn hours(value: Option<f64>, lang: Lang) -> String {
 pub fn summary_table(result: &RunResult, lang: Lang) -> String {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header(vec![
+    let has_incident = result
+        .policies
+        .iter()
+        .any(|p| figure(&p.summary, "incident_launches_total").is_some());
+    let mut header = vec![
         lang.pick("policy", "策略"),
         lang.pick("T50 launch (h)", "启动覆盖 T50（小时）"),
         lang.pick("T90 (h)", "T90（小时）"),
         lang.pick("T95 (h)", "T95（小时）"),
         lang.pick("T99 (h)", "T99（小时）"),
+        lang.pick("T95 session (h)", "会话覆盖 T95（小时）"),
         lang.pick("old launches after 24 h", "24 小时后旧版本启动数"),
         lang.pick("interruptions / 1k users", "每千用户被中断次数"),
         lang.pick("sync delay p95 (s)", "同步更新延迟 p95（秒）"),
         lang.pick("download peak", "下载峰值"),
-    ]);
+    ];
+    if has_incident {
+        header.push(lang.pick("incident launches", "故障期间启动数"));
+    }
+    table.set_header(header);
     for policy in &result.policies {
         let s = &policy.summary;
         let delay =
             figure(s, "sync_delay_p95_s").map_or_else(|| "-".to_string(), |v| format!("{v:.2}"));
         let peak = figure(s, "peak_download_bytes_per_s")
             .map_or_else(|| "-".to_string(), |v| format!("{}/s", format_bytes(v)));
-        table.add_row(vec![
+        let mut row = vec![
             policy.policy.clone(),
             hours(figure(s, "t50_launch_coverage_h"), lang),
             hours(figure(s, "t90_launch_coverage_h"), lang),
             hours(figure(s, "t95_launch_coverage_h"), lang),
             hours(figure(s, "t99_launch_coverage_h"), lang),
+            hours(figure(s, "t95_session_coverage_h"), lang),
             format!("{:.0}", figure(s, "old_launches_after_24h").unwrap_or(0.0)),
             format!(
                 "{:.1}",
@@ -55,9 +65,14 @@ pub fn summary_table(result: &RunResult, lang: Lang) -> String {
             ),
             delay,
             peak,
-        ]);
+        ];
+        if has_incident {
+            let launches = figure(s, "incident_launches_total").unwrap_or(0.0);
+            row.push(format!("{launches:.0}"));
+        }
+        table.add_row(row);
     }
-    for index in 1..9 {
+    for index in 1..table.column_count() {
         if let Some(column) = table.column_mut(index) {
             column.set_cell_alignment(CellAlignment::Right);
         }

@@ -14,11 +14,13 @@ use chrono::{NaiveDateTime, Timelike};
 use toml::Spanned;
 
 use crate::scenario::dist::DurationDist;
-use crate::scenario::error::{Problem, QuantityKind, ScenarioError};
+use crate::scenario::error::{Expected, Problem, QuantityKind, ScenarioError, TomlType};
+use crate::scenario::locate::{locate, Located};
 use crate::scenario::profile::{
     self, Platform, ProfileDefaults, Sourced, SyncFailure, PLATFORM_NAMES,
 };
 use crate::scenario::raw::*;
+use crate::scenario::toml_error::from_toml_error;
 use crate::scenario::types::*;
 use crate::time::{SimDuration, SimTime};
 use crate::units::{self, UnitError};
@@ -73,6 +75,12 @@ impl<'a> Context<'a> {
             }
             None => (None, None, None),
         };
+        // A missing key has no value: the span only locates its table.
+        let value = if problem == Problem::MissingKey {
+            None
+        } else {
+            value
+        };
         ScenarioError {
             file: self.file.clone(),
             key: key.to_string(),
@@ -115,17 +123,15 @@ impl<'a> Context<'a> {
     fn line_of(&self, span: &Range<usize>) -> usize {
         self.line_column(span.start).0
     }
-}
 
-fn type_name(value: &toml::Value) -> &'static str {
-    match value {
-        toml::Value::String(_) => "string",
-        toml::Value::Integer(_) => "integer",
-        toml::Value::Float(_) => "float",
-        toml::Value::Boolean(_) => "boolean",
-        toml::Value::Datetime(_) => "datetime",
-        toml::Value::Array(_) => "array",
-        toml::Value::Table(_) => "table",
+    /// Returns the scenario text.
+    pub(crate) fn text(&self) -> &str {
+        self.text
+    }
+
+    /// Finds the key and value spans of a dotted key path in the text.
+    fn locate(&self, path: &str) -> Option<Located> {
+        locate(self.text, path)
     }
 }
 
@@ -139,6 +145,28 @@ fn quantity_error(
     ctx.error(key, Some(span), Problem::BadQuantity { kind, error })
 }
 
+fn wrong_type(
+    ctx: &Context,
+    key: &str,
+    span: Range<usize>,
+    expected: Expected,
+    found: &toml::Value,
+) -> ScenarioError {
+    let found = Some(TomlType::of(found));
+    ctx.error(key, Some(span), Problem::WrongType { expected, found })
+}
+
+fn zero_duration(ctx: &Context, key: &str, span: Range<usize>) -> ScenarioError {
+    ctx.rule(
+        key,
+        Some(span),
+        "must be longer than zero",
+        "必须大于零",
+        "use a positive duration such as \"30m\"",
+        "请使用正的时长，例如 \"30m\"",
+    )
+}
+
 /// Parses a duration string at `key`; `positive` rejects zero.
 pub(crate) fn duration(
     ctx: &Context,
@@ -149,58 +177,66 @@ pub(crate) fn duration(
     let span = raw.span();
     let text = match raw.get_ref() {
         toml::Value::String(s) => s,
-        other => {
-            return Err(ctx.error(
-                key,
-                Some(span),
-                Problem::WrongType {
-                    expected: format!(
-                        "a duration string such as \"30m\", not a {}",
-                        type_name(other)
-                    ),
-                },
-            ))
-        }
+        other => return Err(wrong_type(ctx, key, span, Expected::Duration, other)),
     };
     let value = units::parse_duration(text)
         .map_err(|e| quantity_error(ctx, key, span.clone(), QuantityKind::Duration, e))?;
     if positive && value.0 <= 0 {
-        return Err(ctx.rule(
-            key,
-            Some(span),
-            "must be longer than zero",
-            "必须大于零",
-            "use a positive duration such as \"30m\"",
-            "请使用正的时长，例如 \"30m\"",
-        ));
+        return Err(zero_duration(ctx, key, span));
     }
     Ok(value)
 }
 
-fn table_duration(
-    ctx: &Context,
-    key: &str,
-    table: &toml::Table,
-    field: &str,
-    span: &Range<usize>,
-) -> Result<SimDuration> {
-    let full_key = format!("{key}.{field}");
-    match table.get(field) {
-        Some(toml::Value::String(text)) => units::parse_duration(text)
-            .map_err(|e| quantity_error(ctx, &full_key, span.clone(), QuantityKind::Duration, e)),
-        Some(other) => Err(ctx.error(
-            &full_key,
-            Some(span.clone()),
-            Problem::WrongType {
-                expected: format!(
-                    "a duration string such as \"30m\", not a {}",
-                    type_name(other)
-                ),
-            },
-        )),
-        None => Err(ctx.error(&full_key, Some(span.clone()), Problem::MissingKey)),
+/// A distribution table being validated: its key and the spans to point at.
+struct DistTable<'t, 'c, 'a> {
+    ctx: &'c Context<'a>,
+    key: &'t str,
+    table: &'t toml::Table,
+    span: Range<usize>,
+}
+
+impl DistTable<'_, '_, '_> {
+    fn field_key(&self, field: &str) -> String {
+        format!("{}.{field}", self.key)
+    }
+
+    /// Spans of a field's key and value, or the whole table's when the text
+    /// cannot be searched again.
+    fn spans(&self, field: &str) -> (Range<usize>, Range<usize>) {
+        match self.ctx.locate(&self.field_key(field)) {
+            Some(found) => (found.key, found.value),
+            None => (self.span.clone(), self.span.clone()),
+        }
+    }
+
+    fn missing(&self, field: &str) -> ScenarioError {
+        let mut error = self.ctx.error(
+            &self.field_key(field),
+            Some(self.span.clone()),
+            Problem::MissingKey,
+        );
+        error.value = None;
+        error
+    }
+
+    fn duration(&self, field: &str, positive: bool) -> Result<SimDuration> {
+        let key = self.field_key(field);
+        let (_, span) = self.spans(field);
+        let value = match self.table.get(field) {
+            Some(toml::Value::String(text)) => units::parse_duration(text).map_err(|e| {
+                quantity_error(self.ctx, &key, span.clone(), QuantityKind::Duration, e)
+            })?,
+            Some(other) => return Err(wrong_type(self.ctx, &key, span, Expected::Duration, other)),
+            None => return Err(self.missing(field)),
+        };
+        if positive && value.0 <= 0 {
+            return Err(zero_duration(self.ctx, &key, span));
+        }
+        Ok(value)
     }
 }
+
+const DISTRIBUTIONS: [&str; 4] = ["fixed", "exponential", "lognormal", "uniform"];
 
 /// Parses a duration distribution: a plain string (fixed) or a table with
 /// `dist = "fixed" | "exponential" | "lognormal" | "uniform"`.
@@ -209,31 +245,27 @@ pub(crate) fn distribution(ctx: &Context, key: &str, raw: &RawValue) -> Result<D
     let table = match raw.get_ref() {
         toml::Value::String(_) => return Ok(DurationDist::Fixed(duration(ctx, key, raw, false)?)),
         toml::Value::Table(table) => table,
-        other => {
-            return Err(ctx.error(
-                key,
-                Some(span),
-                Problem::WrongType {
-                    expected: format!(
-                        "a duration string or a table such as {{ dist = \"lognormal\", median = \"3m\", p90 = \"12m\" }}, not a {}",
-                        type_name(other)
-                    ),
-                },
-            ))
-        }
+        other => return Err(wrong_type(ctx, key, span, Expected::Distribution, other)),
+    };
+    let dist = DistTable {
+        ctx,
+        key,
+        table,
+        span,
     };
     let kind = match table.get("dist") {
         Some(toml::Value::String(kind)) => kind.as_str(),
-        _ => {
-            return Err(ctx.rule(
-                &format!("{key}.dist"),
-                Some(span),
-                "missing or invalid `dist`",
-                "缺少或无效的 `dist`",
-                "set dist = \"fixed\", \"exponential\", \"lognormal\" or \"uniform\"",
-                "请设置 dist = \"fixed\"、\"exponential\"、\"lognormal\" 或 \"uniform\"",
-            ))
+        Some(other) => {
+            let (_, span) = dist.spans("dist");
+            return Err(wrong_type(
+                ctx,
+                &dist.field_key("dist"),
+                span,
+                Expected::String,
+                other,
+            ));
         }
+        None => return Err(dist.missing("dist")),
     };
     let allowed: &[&str] = match kind {
         "fixed" => &["dist", "value"],
@@ -241,58 +273,54 @@ pub(crate) fn distribution(ctx: &Context, key: &str, raw: &RawValue) -> Result<D
         "lognormal" => &["dist", "median", "p90"],
         "uniform" => &["dist", "min", "max"],
         _ => {
+            let (_, span) = dist.spans("dist");
+            let valid: Vec<String> = DISTRIBUTIONS.iter().map(|s| s.to_string()).collect();
+            let (hint_en, hint_zh) = match closest(kind, &valid) {
+                Some(s) => (
+                    format!(" (did you mean \"{s}\"?)"),
+                    format!("（是否想写 \"{s}\"？）"),
+                ),
+                None => (String::new(), String::new()),
+            };
             return Err(ctx.rule(
-                &format!("{key}.dist"),
+                &dist.field_key("dist"),
                 Some(span),
-                &format!("unknown distribution `{kind}`"),
-                &format!("未知的分布 `{kind}`"),
+                &format!("unknown distribution{hint_en}"),
+                &format!("未知的分布{hint_zh}"),
                 "use \"fixed\", \"exponential\", \"lognormal\" or \"uniform\"",
                 "请使用 \"fixed\"、\"exponential\"、\"lognormal\" 或 \"uniform\"",
-            ))
+            ));
         }
     };
     if let Some(extra) = table.keys().find(|k| !allowed.contains(&k.as_str())) {
         let valid: Vec<String> = allowed.iter().map(|s| s.to_string()).collect();
-        return Err(ctx.error(
-            &format!("{key}.{extra}"),
-            Some(span),
+        let (key_span, _) = dist.spans(extra);
+        let mut error = ctx.error(
+            &dist.field_key(extra),
+            Some(key_span),
             Problem::UnknownKey {
                 suggestion: closest(extra, &valid),
                 valid,
             },
-        ));
+        );
+        error.value = None;
+        return Err(error);
     }
-    let positive = |field: &str, value: SimDuration| -> Result<SimDuration> {
-        if value.0 <= 0 {
-            Err(ctx.rule(
-                &format!("{key}.{field}"),
-                Some(span.clone()),
-                "must be longer than zero",
-                "必须大于零",
-                "use a positive duration",
-                "请使用正的时长",
-            ))
-        } else {
-            Ok(value)
-        }
-    };
     match kind {
-        "fixed" => Ok(DurationDist::Fixed(table_duration(
-            ctx, key, table, "value", &span,
-        )?)),
-        "exponential" => {
-            let mean = positive("mean", table_duration(ctx, key, table, "mean", &span)?)?;
-            Ok(DurationDist::Exponential { mean })
-        }
+        "fixed" => Ok(DurationDist::Fixed(dist.duration("value", false)?)),
+        "exponential" => Ok(DurationDist::Exponential {
+            mean: dist.duration("mean", true)?,
+        }),
         "lognormal" => {
-            let median = positive("median", table_duration(ctx, key, table, "median", &span)?)?;
-            let p90 = table_duration(ctx, key, table, "p90", &span)?;
+            let median = dist.duration("median", true)?;
+            let p90 = dist.duration("p90", false)?;
             if p90 <= median {
+                let (_, span) = dist.spans("p90");
                 return Err(ctx.rule(
-                    &format!("{key}.p90"),
+                    &dist.field_key("p90"),
                     Some(span),
-                    "p90 must be greater than the median",
-                    "p90 必须大于中位数",
+                    &format!("p90 must be greater than the median {median}"),
+                    &format!("p90 必须大于中位数 {median}"),
                     "raise p90 or use dist = \"fixed\" for a constant",
                     "请提高 p90，或用 dist = \"fixed\" 表示常数",
                 ));
@@ -300,14 +328,15 @@ pub(crate) fn distribution(ctx: &Context, key: &str, raw: &RawValue) -> Result<D
             Ok(DurationDist::LogNormal { median, p90 })
         }
         _ => {
-            let min = table_duration(ctx, key, table, "min", &span)?;
-            let max = table_duration(ctx, key, table, "max", &span)?;
+            let min = dist.duration("min", false)?;
+            let max = dist.duration("max", false)?;
             if max < min {
+                let (_, span) = dist.spans("max");
                 return Err(ctx.rule(
-                    &format!("{key}.max"),
+                    &dist.field_key("max"),
                     Some(span),
-                    "max is less than min",
-                    "max 小于 min",
+                    &format!("max is less than min {min}"),
+                    &format!("max 小于 min {min}"),
                     "make max at least min",
                     "请使 max 不小于 min",
                 ));
@@ -321,24 +350,19 @@ fn string_value(ctx: &Context, key: &str, raw: &RawValue, kind: QuantityKind) ->
     match raw.get_ref() {
         toml::Value::String(s) => Ok(s.clone()),
         other => {
-            let example = match kind {
-                QuantityKind::Size => "\"1.5MB\"",
-                QuantityKind::Rate => "\"2MB/s\"",
-                QuantityKind::Duration => "\"30m\"",
+            let expected = match kind {
+                QuantityKind::Size => Expected::Size,
+                QuantityKind::Rate => Expected::Rate,
+                QuantityKind::Duration => Expected::Duration,
             };
-            Err(ctx.error(
-                key,
-                Some(raw.span()),
-                Problem::WrongType {
-                    expected: format!(
-                        "a string with a unit such as {example}, not a {}",
-                        type_name(other)
-                    ),
-                },
-            ))
+            Err(wrong_type(ctx, key, raw.span(), expected, other))
         }
     }
 }
+
+/// Largest package size and bandwidth, in bytes and bytes per second. Real
+/// packages are a few MB; the cap keeps the byte counters far from overflow.
+const MAX_BYTES: f64 = 1e12;
 
 fn size(ctx: &Context, key: &str, raw: &RawValue) -> Result<f64> {
     let text = string_value(ctx, key, raw, QuantityKind::Size)?;
@@ -352,6 +376,16 @@ fn size(ctx: &Context, key: &str, raw: &RawValue) -> Result<f64> {
             "必须大于零",
             "use a size such as \"1.5MB\"",
             "请使用例如 \"1.5MB\" 的大小",
+        ));
+    }
+    if bytes > MAX_BYTES {
+        return Err(ctx.rule(
+            key,
+            Some(raw.span()),
+            "is larger than 1000GB",
+            "大于 1000GB",
+            "use a package size such as \"1.5MB\"",
+            "请使用代码包的大小，例如 \"1.5MB\"",
         ));
     }
     Ok(bytes)
@@ -369,6 +403,16 @@ fn rate(ctx: &Context, key: &str, raw: &RawValue) -> Result<f64> {
             "必须大于零",
             "use a rate such as \"2MB/s\"",
             "请使用例如 \"2MB/s\" 的速率",
+        ));
+    }
+    if bps > MAX_BYTES {
+        return Err(ctx.rule(
+            key,
+            Some(raw.span()),
+            "is faster than 1000GB/s",
+            "超过 1000GB/s",
+            "use a network bandwidth such as \"2MB/s\"",
+            "请使用网络带宽，例如 \"2MB/s\"",
         ));
     }
     Ok(bps)
@@ -400,7 +444,11 @@ fn check_shares(ctx: &Context, key: &str, shares: &[(f64, Range<usize>)]) -> Res
     let sum: f64 = shares.iter().map(|(s, _)| s).sum();
     if (sum - 1.0).abs() > SHARE_TOLERANCE {
         let span = shares.first().map(|(_, span)| span.clone());
-        return Err(ctx.error(key, span, Problem::SharesSum { sum }));
+        let shares = shares.iter().map(|(share, _)| *share).collect();
+        let mut error = ctx.error(key, span, Problem::SharesSum { sum, shares });
+        // The message lists every share; the first one alone would mislead.
+        error.value = None;
+        return Err(error);
     }
     Ok(())
 }
@@ -729,6 +777,28 @@ fn build_run(ctx: &mut Context, raw: &RawRun, file_stem: &str) -> Result<RunSett
             .as_ref()
             .or(raw.horizon.as_ref())
             .map(|r| r.span());
+        // Offer the three longest common bin widths that divide the horizon.
+        let mut divisors: Vec<String> = [60_000, 300_000, 900_000, 1_800_000, 3_600_000]
+            .iter()
+            .filter(|&&ms| horizon.0 % ms == 0)
+            .map(|&ms| format!("\"{}\"", SimDuration(ms)))
+            .collect();
+        divisors.drain(..divisors.len().saturating_sub(3));
+        let (last, rest) = divisors
+            .split_last()
+            .map_or(("\"1m\"".to_string(), Vec::new()), |(l, r)| {
+                (l.clone(), r.to_vec())
+            });
+        let listed_en = if rest.is_empty() {
+            last.clone()
+        } else {
+            format!("{} or {last}", rest.join(", "))
+        };
+        let listed_zh = if rest.is_empty() {
+            last.clone()
+        } else {
+            format!("{} 或 {last}", rest.join("、"))
+        };
         return Err(ctx.rule(
             "run.sample_every",
             span,
@@ -736,8 +806,8 @@ fn build_run(ctx: &mut Context, raw: &RawRun, file_stem: &str) -> Result<RunSett
                 "the horizon {horizon} is not a whole number of sample intervals of {sample_every}"
             ),
             &format!("时长 {horizon} 不是采样间隔 {sample_every} 的整数倍"),
-            "choose sample_every so that it divides the horizon, e.g. \"15m\" or \"1h\"",
-            "请选择能整除时长的 sample_every，例如 \"15m\" 或 \"1h\"",
+            &format!("choose a sample_every that divides the horizon, e.g. {listed_en}"),
+            &format!("请选择能整除时长的 sample_every，例如 {listed_zh}"),
         ));
     }
     let bins = (horizon.0 / sample_every.0) as usize;
@@ -1138,6 +1208,16 @@ fn build_releases(
         }
         let existing = versions.iter().position(|v| v == &version);
         let package = match (existing, is_rollback) {
+            (Some(0), false) => {
+                return Err(ctx.rule(
+                    &key("version"),
+                    Some(span),
+                    &format!("version {version} is population.baseline_version, which every existing user already has"),
+                    &format!("版本 {version} 就是 population.baseline_version，所有存量用户都已安装"),
+                    "give the release a new version, or change population.baseline_version",
+                    "请为该发布使用新的版本号，或修改 population.baseline_version",
+                ))
+            }
             (Some(_), false) => {
                 return Err(ctx.rule(
                     &key("version"),
@@ -1224,6 +1304,16 @@ fn build_releases(
         }
         let mut rollout = Vec::new();
         if let Some(steps) = &rel.rollout {
+            if steps.get_ref().is_empty() {
+                return Err(ctx.rule(
+                    &key("rollout"),
+                    Some(steps.span()),
+                    "the rollout list is empty",
+                    "灰度步骤列表为空",
+                    "remove `rollout` for a full release at `at`, or add steps such as { at = \"0h\", percent = 10 }",
+                    "如需在 `at` 时全量发布请删除 `rollout`，否则请添加步骤，例如 { at = \"0h\", percent = 10 }",
+                ));
+            }
             let mut previous: Option<(SimTime, f64)> = None;
             for (j, step) in steps.get_ref().iter().enumerate() {
                 let step_key = format!("release[{i}].rollout[{j}]");
@@ -1269,8 +1359,8 @@ fn build_releases(
                             Some(step.percent.span()),
                             &format!("the rollout percentage decreases from {previous_percent} to {percent}"),
                             &format!("灰度比例从 {previous_percent} 降到了 {percent}"),
-                            "a phased release can only grow; use revert_at to cancel it or a rollback_to release to go back",
-                            "分阶段发布只能扩大；如需取消请用 revert_at，如需回退请发布 rollback_to",
+                            "a phased release can only grow, so use revert_at to cancel it or a rollback_to release to go back",
+                            "分阶段发布只能扩大，如需取消请用 revert_at，如需回退请发布 rollback_to",
                         ));
                     }
                 }
@@ -1318,6 +1408,31 @@ fn build_releases(
     // release: take the first release's size as the best available estimate.
     releases[0].size = releases.get(1).map_or(1.5e6, |r| r.size);
     Ok(releases)
+}
+
+/// Rejects a release published at or after the horizon: nothing of it
+/// would be simulated, which is almost always a unit mistake.
+fn check_release_times(
+    ctx: &Context,
+    raw: &Option<Vec<RawRelease>>,
+    releases: &[Release],
+    horizon: SimDuration,
+) -> Result<()> {
+    let end = SimTime::ZERO + horizon;
+    // `releases[0]` is the baseline, so release `i` of the file is `i + 1`.
+    for (i, (rel, release)) in raw.iter().flatten().zip(&releases[1..]).enumerate() {
+        if release.at >= end {
+            return Err(ctx.rule(
+                &format!("release[{i}].at"),
+                Some(rel.at.span()),
+                &format!("the release is published at or after the horizon {horizon}"),
+                &format!("该版本的发布时间不早于模拟时长 {horizon}"),
+                "publish it before run.horizon, or lengthen run.horizon",
+                "请让它在 run.horizon 之前发布，或延长 run.horizon",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn build_incidents(
@@ -1483,11 +1598,16 @@ fn build_policies(
                 let accept = match &pol.accept {
                     Some(value) => probability(ctx, &key("accept"), value)?,
                     None => {
-                        return Err(ctx.error(
+                        let mut error = ctx.rule(
                             &key("accept"),
                             Some(action_span),
-                            Problem::MissingKey,
-                        ))
+                            "missing: on_update_ready = \"prompt\" needs `accept`, the probability that a user accepts the prompt",
+                            "缺少该键：on_update_ready = \"prompt\" 需要 `accept`，即用户接受提示的概率",
+                            "add a number from 0 to 1, such as accept = 0.6",
+                            "请添加 0 到 1 之间的数，例如 accept = 0.6",
+                        );
+                        error.value = None;
+                        return Err(error);
                     }
                 };
                 let accept_critical = match &pol.accept_critical {
@@ -1819,52 +1939,6 @@ fn build_population(
     })
 }
 
-/// Converts a serde/TOML error into a [`ScenarioError`] with the key path,
-/// the closest valid key for a typo, and the expected type.
-pub(crate) fn from_toml_error(ctx: &Context, error: &toml::de::Error, path: &str) -> ScenarioError {
-    let span = error.span();
-    let message = error.message().trim().to_string();
-    let key = if path == "." {
-        String::new()
-    } else {
-        path.to_string()
-    };
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let (field, tail) = rest.split_once('`').unwrap_or((rest, ""));
-        let valid: Vec<String> = tail
-            .split('`')
-            .enumerate()
-            .filter(|(i, _)| i % 2 == 1)
-            .map(|(_, s)| s.to_string())
-            .collect();
-        let suggestion = closest(field, &valid);
-        let mut scenario_error = ctx.error(&key, span, Problem::UnknownKey { suggestion, valid });
-        scenario_error.value = None;
-        return scenario_error;
-    }
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        let field = rest.split('`').next().unwrap_or(rest);
-        let full_key = if key.is_empty() {
-            field.to_string()
-        } else {
-            format!("{key}.{field}")
-        };
-        let mut scenario_error = ctx.error(&full_key, span, Problem::MissingKey);
-        scenario_error.value = None;
-        return scenario_error;
-    }
-    if let Some(rest) = message.strip_prefix("invalid type: ") {
-        let expected = rest
-            .split_once(", expected ")
-            .map_or(rest, |(_, e)| e)
-            .to_string();
-        return ctx.error(&key, span, Problem::WrongType { expected });
-    }
-    let mut scenario_error = ctx.error(&key, span, Problem::Syntax(message));
-    scenario_error.value = None;
-    scenario_error
-}
-
 /// Validates a scenario text.
 ///
 /// `file` names the source in messages; `base_dir` resolves relative trace
@@ -1920,6 +1994,7 @@ pub fn build(text: &str, file: &str, base_dir: Option<&Path>) -> Result<Scenario
         &defaults,
         &mut versions,
     )?;
+    check_release_times(&ctx, &raw.release, &releases, run.horizon)?;
     let incidents = build_incidents(&ctx, &raw.incident, &versions)?;
     let policies = build_policies(&ctx, &raw.policy, &releases, &versions, &defaults)?;
     let mut population = population;

@@ -7,9 +7,12 @@
 mod build;
 pub mod dist;
 pub mod error;
+mod locate;
 pub mod profile;
 #[allow(missing_docs)]
 pub mod raw;
+pub(crate) mod syntax_zh;
+mod toml_error;
 pub mod types;
 
 use std::path::Path;

@@ -119,7 +119,8 @@ pub(crate) fn per_bin(
 pub fn time_to_reach(times_h: &[f64], series: &Series, threshold: f64, from_h: f64) -> Option<f64> {
     let mut candidate: Option<f64> = None;
     for (time, value) in times_h.iter().zip(&series.values) {
-        if *time < from_h {
+        // A sample at the release instant closes a bin that lies wholly before it.
+        if *time <= from_h {
             continue;
         }
         match value {
@@ -452,5 +453,24 @@ mod tests {
         assert_eq!(time_to_reach(&times, &series, 0.95, 1.0), Some(3.0));
         assert_eq!(time_to_reach(&times, &series, 0.99, 0.0), None);
         assert_eq!(time_to_reach(&times, &series, 0.5, 0.0), Some(1.0));
+    }
+
+    #[test]
+    fn time_to_reach_skips_bin_ending_at_release() {
+        // The sample at 2.0 closes the bin (1, 2], which lies wholly before a
+        // release at 2.0, so even a high value there does not count.
+        let times = [1.0, 2.0, 3.0];
+        let value = |mean: f64| {
+            Some(BandValue {
+                mean,
+                p05: mean,
+                p95: mean,
+            })
+        };
+        let series = Series {
+            metric: "x".into(),
+            values: vec![value(1.0), value(1.0), value(1.0)],
+        };
+        assert_eq!(time_to_reach(&times, &series, 0.5, 2.0), Some(1.0));
     }
 }

@@ -1,0 +1,88 @@
+//! SIGINT (Ctrl-C) and SIGTERM during `run`: the handlers only set flags,
+//! which the runner reads between chunks of users and `run` reads between
+//! its steps. The run then stops, removes its temporary files and exits
+//! with 128 + the signal number (130 for SIGINT, 143 for SIGTERM), so the
+//! previous output files stay as they were.
+//!
+//! A second signal ends the process at once with the same code, for a step
+//! that does not stop soon enough. Its temporary files, if any, stay
+//! behind until the next run into the same folder removes them.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use signal_hook::consts::{SIGINT, SIGTERM};
+
+use crate::cli::CliError;
+use crate::i18n::Lang;
+
+/// Flags set by the signal handlers of one `run`.
+pub(crate) struct Interrupt {
+    /// Set by either signal; shared with the runner.
+    cancel: Arc<AtomicBool>,
+    /// The number of the last signal received, 0 before any.
+    signal: Arc<AtomicUsize>,
+}
+
+impl Interrupt {
+    /// Registers the SIGINT and SIGTERM handlers. The default action of
+    /// those signals (ending the process at once) no longer applies.
+    ///
+    /// # Errors
+    /// Returns the error of `sigaction` when a handler cannot be registered.
+    pub(crate) fn install() -> std::io::Result<Interrupt> {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let signal = Arc::new(AtomicUsize::new(0));
+        for number in [SIGINT, SIGTERM] {
+            // Actions run in registration order, so the shutdown sees the
+            // flag as the previous signal left it.
+            signal_hook::flag::register_conditional_shutdown(
+                number,
+                128 + number,
+                Arc::clone(&cancel),
+            )?;
+            signal_hook::flag::register_usize(number, Arc::clone(&signal), number as usize)?;
+            signal_hook::flag::register(number, Arc::clone(&cancel))?;
+        }
+        Ok(Interrupt { cancel, signal })
+    }
+
+    /// Returns the flag to hand to
+    /// [`run_until`](crate::engine::runner::run_until).
+    pub(crate) fn flag(&self) -> &AtomicBool {
+        &self.cancel
+    }
+
+    /// Returns whether a signal arrived.
+    pub(crate) fn requested(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// Returns [`CliError::Interrupted`] when a signal arrived, with a
+    /// message saying that the files in `out_dir` were not changed.
+    pub(crate) fn check(&self, out_dir: &std::path::Path, lang: Lang) -> Result<(), CliError> {
+        if !self.requested() {
+            return Ok(());
+        }
+        let number = self.signal.load(Ordering::Relaxed) as i32;
+        let name = match number {
+            SIGINT => "SIGINT",
+            SIGTERM => "SIGTERM",
+            _ => "signal",
+        };
+        let message = match lang {
+            Lang::En => format!(
+                "interrupted by {name}; nothing was written, and the files already in {} are unchanged",
+                out_dir.display()
+            ),
+            Lang::ZhCn => format!(
+                "收到 {name}，运行已中断；没有写出任何文件，{} 中已有的文件保持不变",
+                out_dir.display()
+            ),
+        };
+        Err(CliError::Interrupted {
+            code: (128 + number) as u8,
+            message,
+        })
+    }
+}

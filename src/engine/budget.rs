@@ -1,0 +1,412 @@
+//! Resource estimates made before a run starts, so that a run too large for
+//! the machine is rejected with a message instead of being killed by the
+//! kernel's out-of-memory killer.
+//!
+//! Users are simulated one at a time, so memory does not grow with the
+//! population. It grows with policies × replications × time bins ×
+//! (counters and versions), once more per `[[host]]` client, plus
+//! per-thread buffers, the new-user arrival times and a replayed trace. [`estimate_memory`] adds these parts up from
+//! the same sizes the runner allocates. The estimate is meant as an upper
+//! bound of the peak, so it rounds every part up and adds a fixed base. A
+//! run with 30 replications of 10,080 bins and 4 policies peaked at 393 MB
+//! resident against an estimate of 598 MB (debug build, `/usr/bin/time -v`).
+
+use std::path::Path;
+
+use crate::scenario::Scenario;
+use crate::stats::bins::{COUNTERS, GAUGES};
+
+/// Memory limit used when neither `--memory-limit` nor the system gives
+/// one: 4 GB, which fits the built-in scenario many times over and a
+/// typical laptop.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 4_000_000_000;
+
+/// Curves per policy besides the per-version shares: 4 coverages, 20
+/// counts, incident session hours, download rate, users and active users.
+/// A test compares it with what `stats::aggregate` produces.
+pub const SERIES_PER_POLICY: u64 = 28;
+
+/// Largest number of buckets of the sync-delay histogram: the bucket of
+/// `u64::MAX` milliseconds in `stats::histogram` is 4479.
+const HISTOGRAM_BUCKETS: u64 = 4480;
+
+/// Memory of the program itself, the font and the chart rasters. The
+/// built-in scenario at 100,000 users and 4 replications peaks at about
+/// 17 MB resident (release build, measured with `/usr/bin/time -v`).
+const BASE_BYTES: u64 = 64_000_000;
+
+/// Fold accumulators alive per worker thread while rayon splits and joins
+/// the chunks of one replication (an estimate: rayon keeps one per split
+/// on each thread's stack, and joins them pairwise).
+const ACCUMULATORS_PER_THREAD: u64 = 4;
+
+/// Bytes of one `Option<BandValue>` of a curve: three `f64` and the tag.
+const BAND_BYTES: u64 = 32;
+
+/// Bytes of one row of `timeseries.csv` besides the policy name: the
+/// metric name and three numbers, rounded up.
+const CSV_ROW_BYTES: u64 = 100;
+
+/// Bytes per visit of a user: the visit itself and its events in the
+/// user's queue, with room for a `Vec` doubling its capacity.
+const VISIT_BYTES: u64 = 2 * (24 + 4 * 32);
+
+/// Launches above which [`estimate_launches`] counts as a long run. At about
+/// 3 million launches per second (release build, built-in scenario, 2-core
+/// machine), this is about 9 hours.
+pub const LONG_RUN_LAUNCHES: f64 = 1e11;
+
+/// One part of a memory estimate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoryPart {
+    /// Per-bin counters of every (policy, replication).
+    Counters,
+    /// Partial counters and user buffers of the worker threads.
+    ThreadBuffers,
+    /// Curves across replications, per policy.
+    Curves,
+    /// The text of `timeseries.csv` before it is written.
+    OutputFiles,
+    /// Arrival times of new users, for every replication.
+    NewUsers,
+    /// A replayed launch trace.
+    Trace,
+    /// The program, its font and the charts.
+    Base,
+}
+
+/// A memory estimate in bytes, by part.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemoryEstimate {
+    /// Parts in a fixed order, each in bytes.
+    pub parts: Vec<(MemoryPart, u64)>,
+}
+
+impl MemoryEstimate {
+    /// Returns the sum of all parts, in bytes.
+    pub fn total(&self) -> u64 {
+        self.parts
+            .iter()
+            .fold(0u64, |sum, (_, bytes)| sum.saturating_add(*bytes))
+    }
+
+    /// Returns the largest part, which is what a fix should shrink.
+    pub fn largest(&self) -> (MemoryPart, u64) {
+        self.parts
+            .iter()
+            .copied()
+            .max_by_key(|(_, bytes)| *bytes)
+            .unwrap_or((MemoryPart::Base, 0))
+    }
+}
+
+/// Returns the bytes of one `Bins` (the counters of one policy and
+/// replication) with `bins` time bins and `versions` packages.
+pub fn bins_bytes(bins: u64, versions: u64) -> u64 {
+    let counters = COUNTERS as u64 * bins;
+    let version_launches = versions * bins;
+    let gauges = GAUGES as u64 * (bins + 1);
+    8 * (counters + version_launches + gauges + HISTOGRAM_BUCKETS)
+}
+
+/// Returns the mean launches of one user over the horizon, the largest
+/// segment mean, and the mean over all segments.
+fn launches_per_user(scenario: &Scenario) -> (f64, f64) {
+    let days = scenario.run.horizon.0 as f64 / crate::time::MS_PER_DAY as f64;
+    let segments = &scenario.population.segments;
+    let max = segments
+        .iter()
+        .map(|segment| segment.launches_per_day)
+        .fold(0.0, f64::max);
+    let mean: f64 = segments
+        .iter()
+        .map(|segment| segment.share * segment.launches_per_day)
+        .sum();
+    (max * days, mean * days)
+}
+
+fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |metadata| metadata.len())
+}
+
+/// Estimates the peak memory of a run with `replications` replications
+/// and `threads` worker threads. The number of users does not enter,
+/// because users are simulated one at a time.
+pub fn estimate_memory(scenario: &Scenario, replications: u32, threads: usize) -> MemoryEstimate {
+    let bins = scenario.run.bins() as u64;
+    let versions = scenario.versions.len() as u64;
+    let policies = scenario.policies.len() as u64;
+    let replications = u64::from(replications);
+    let threads = threads.max(1) as u64;
+    let one_bins = bins_bytes(bins, versions);
+    let hosts = scenario.hosts.len() as u64;
+
+    // With host clients the runner keeps counters per (policy, host), then
+    // the totals and a copy per host, and the aggregation clones one host's
+    // counters at a time.
+    let copies = if hosts == 0 { 1 } else { hosts + 2 };
+    let counters = (policies * copies)
+        .saturating_mul(replications)
+        .saturating_mul(one_bins);
+
+    let (max_launches, _) = launches_per_user(scenario);
+    let user_buffers = (max_launches * 2.0 + 16.0) as u64 * VISIT_BYTES;
+    let accumulators = ACCUMULATORS_PER_THREAD * policies * hosts.max(1) * one_bins;
+    let thread_buffers = threads.saturating_mul(accumulators + user_buffers);
+
+    // Each host adds at most as many `|client=` curves as a policy has.
+    let series = (SERIES_PER_POLICY + versions) * (1 + hosts);
+    let band_curves = policies * series * bins * BAND_BYTES;
+    // While one policy is aggregated, its gauges are copied per replication.
+    let gauge_copies = replications.saturating_mul(GAUGES as u64 * bins * 8);
+    let curves = band_curves.saturating_add(gauge_copies);
+
+    let name_bytes: u64 = scenario
+        .policies
+        .iter()
+        .map(|policy| policy.name.len() as u64)
+        .sum();
+    let output_files = (name_bytes + policies * CSV_ROW_BYTES) * series * bins;
+
+    let days = scenario.run.horizon.0 as f64 / crate::time::MS_PER_DAY as f64;
+    // Poisson arrivals exceed their mean by more than 10 % plus 100 with
+    // negligible probability.
+    let arrivals_per_replication = scenario.population.new_users_per_day * days * 1.1 + 100.0;
+    let new_users = (arrivals_per_replication * replications as f64 * 8.0) as u64;
+
+    // The parsed trace keeps each row as a visit plus its user and app
+    // strings, about the size of the file. Twice that covers the reader's
+    // buffers.
+    let trace = scenario
+        .population
+        .trace
+        .as_ref()
+        .map_or(0, |trace| 2 * file_size(&trace.path));
+
+    MemoryEstimate {
+        parts: vec![
+            (MemoryPart::Counters, counters),
+            (MemoryPart::ThreadBuffers, thread_buffers),
+            (MemoryPart::Curves, curves),
+            (MemoryPart::OutputFiles, output_files),
+            (MemoryPart::NewUsers, new_users),
+            (MemoryPart::Trace, trace),
+            (MemoryPart::Base, BASE_BYTES),
+        ],
+    }
+}
+
+/// Estimates the launches a run simulates: users (existing and new) ×
+/// replications × policies × mean launches per user.
+pub fn estimate_launches(scenario: &Scenario, users: u64, replications: u32) -> f64 {
+    let (_, mean_launches) = launches_per_user(scenario);
+    let days = scenario.run.horizon.0 as f64 / crate::time::MS_PER_DAY as f64;
+    let new_users = scenario.population.new_users_per_day * days;
+    (users as f64 + new_users)
+        * f64::from(replications)
+        * scenario.policies.len() as f64
+        * mean_launches
+}
+
+/// The source of a memory limit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LimitSource {
+    /// `--memory-limit`.
+    Flag,
+    /// `MemAvailable` in `/proc/meminfo`.
+    Available,
+    /// The cgroup v2 limit in `/sys/fs/cgroup/memory.max`, less the
+    /// memory the cgroup already uses.
+    Cgroup,
+    /// [`DEFAULT_MEMORY_LIMIT`], because the system gave no value.
+    Default,
+}
+
+/// A memory limit in bytes and its source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemoryLimit {
+    /// The limit in bytes.
+    pub bytes: u64,
+    /// Its source.
+    pub source: LimitSource,
+}
+
+/// Parses `MemAvailable` from the text of `/proc/meminfo`, in bytes.
+pub fn parse_meminfo(text: &str) -> Option<u64> {
+    let line = text
+        .lines()
+        .find(|line| line.starts_with("MemAvailable:"))?;
+    let mut words = line.split_whitespace().skip(1);
+    let value: u64 = words.next()?.parse().ok()?;
+    match words.next() {
+        Some("kB") => value.checked_mul(1024),
+        None => Some(value),
+        Some(_) => None,
+    }
+}
+
+/// Returns the room left under a cgroup v2 limit, from the texts of
+/// `memory.max` and `memory.current`; `None` when there is no limit.
+pub fn parse_cgroup(max: &str, current: &str) -> Option<u64> {
+    let max: u64 = max.trim().parse().ok()?;
+    let current: u64 = current.trim().parse().unwrap_or(0);
+    Some(max.saturating_sub(current))
+}
+
+/// Returns the memory limit of a run: `flag` when given, else the smaller
+/// of the available memory and the cgroup room, else
+/// [`DEFAULT_MEMORY_LIMIT`].
+pub fn memory_limit(flag: Option<u64>) -> MemoryLimit {
+    if let Some(bytes) = flag {
+        return MemoryLimit {
+            bytes,
+            source: LimitSource::Flag,
+        };
+    }
+    let available = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| parse_meminfo(&text))
+        .map(|bytes| MemoryLimit {
+            bytes,
+            source: LimitSource::Available,
+        });
+    let cgroup = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
+        .ok()
+        .and_then(|max| {
+            let current =
+                std::fs::read_to_string("/sys/fs/cgroup/memory.current").unwrap_or_default();
+            parse_cgroup(&max, &current)
+        })
+        .map(|bytes| MemoryLimit {
+            bytes,
+            source: LimitSource::Cgroup,
+        });
+    [available, cgroup]
+        .into_iter()
+        .flatten()
+        .min_by_key(|limit| limit.bytes)
+        .unwrap_or(MemoryLimit {
+            bytes: DEFAULT_MEMORY_LIMIT,
+            source: LimitSource::Default,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(extra: &str) -> Scenario {
+        let text = format!(
+            "[run]\nhorizon = \"2d\"\nsample_every = \"1h\"\n\n[[release]]\nversion = \"2.0.0\"\nat = \"1h\"\n{extra}"
+        );
+        crate::scenario::parse(&text, "s.toml", None).expect("scenario is valid")
+    }
+
+    fn part(estimate: &MemoryEstimate, wanted: MemoryPart) -> u64 {
+        estimate
+            .parts
+            .iter()
+            .find(|(part, _)| *part == wanted)
+            .map(|(_, bytes)| *bytes)
+            .expect("part is present")
+    }
+
+    #[test]
+    fn counters_scale_with_replications() {
+        let scenario = scenario("");
+        let one = estimate_memory(&scenario, 1, 1);
+        let ten = estimate_memory(&scenario, 10, 1);
+        let bins = bins_bytes(48, 2);
+        assert_eq!(part(&one, MemoryPart::Counters), bins);
+        assert_eq!(part(&ten, MemoryPart::Counters), 10 * bins);
+    }
+
+    #[test]
+    fn host_clients_multiply_counters() {
+        let text = include_str!("../../scenarios/host-mix.toml");
+        let scenario = crate::scenario::parse(text, "host-mix.toml", None).expect("valid");
+        let hosts = scenario.hosts.len() as u64;
+        assert!(hosts > 0);
+        let estimate = estimate_memory(&scenario, 3, 1);
+        let one = bins_bytes(scenario.run.bins() as u64, scenario.versions.len() as u64);
+        let policies = scenario.policies.len() as u64;
+        assert_eq!(
+            part(&estimate, MemoryPart::Counters),
+            policies * (hosts + 2) * 3 * one
+        );
+    }
+
+    #[test]
+    fn counters_do_not_grow_with_users() {
+        let small = scenario("[population]\nusers = 10\n");
+        let large = scenario("[population]\nusers = 1000000000\n");
+        assert_eq!(estimate_memory(&small, 3, 2), estimate_memory(&large, 3, 2));
+    }
+
+    #[test]
+    fn new_users_add_arrival_times() {
+        let scenario = scenario("[population]\nnew_users_per_day = 1000000\n");
+        let estimate = estimate_memory(&scenario, 4, 1);
+        // 4 replications × 2 days × 1e6 per day × 1.1 margin × 8 bytes.
+        let expected = 4.0 * (2.0 * 1e6 * 1.1 + 100.0) * 8.0;
+        assert_eq!(part(&estimate, MemoryPart::NewUsers), expected as u64);
+    }
+
+    #[test]
+    fn largest_part_names_the_fix() {
+        let scenario = scenario("");
+        let estimate = estimate_memory(&scenario, 10_000, 1);
+        assert_eq!(estimate.largest().0, MemoryPart::Counters);
+        assert_eq!(
+            estimate.total(),
+            estimate.parts.iter().map(|(_, bytes)| bytes).sum::<u64>()
+        );
+    }
+
+    #[test]
+    fn series_count_matches_aggregate() {
+        use crate::engine::runner::{run, RunOptions};
+        use crate::model::population::LaunchSource;
+
+        let scenario = scenario("[population]\nusers = 20\n");
+        let options = RunOptions {
+            threads: 1,
+            replications: Some(1),
+            ..RunOptions::default()
+        };
+        let output = run(&scenario, &LaunchSource::Synthetic, &options, &|_, _| {}).unwrap();
+        let result = crate::stats::aggregate::aggregate(&scenario, &output);
+        let series = result.policies[0].series.len() as u64;
+        assert_eq!(series, SERIES_PER_POLICY + scenario.versions.len() as u64);
+    }
+
+    #[test]
+    fn meminfo_available_in_bytes() {
+        let text = "MemTotal:       24684036 kB\nMemFree:        12861532 kB\nMemAvailable:   23636676 kB\n";
+        assert_eq!(parse_meminfo(text), Some(23_636_676 * 1024));
+        assert_eq!(parse_meminfo("MemTotal: 5 kB\n"), None);
+        assert_eq!(parse_meminfo("MemAvailable: x kB\n"), None);
+    }
+
+    #[test]
+    fn cgroup_room_under_limit() {
+        assert_eq!(parse_cgroup("max\n", "100\n"), None);
+        assert_eq!(parse_cgroup("1000\n", "300\n"), Some(700));
+        assert_eq!(parse_cgroup("1000\n", "2000\n"), Some(0));
+    }
+
+    #[test]
+    fn flag_overrides_system_limit() {
+        let limit = memory_limit(Some(123));
+        assert_eq!(limit.bytes, 123);
+        assert_eq!(limit.source, LimitSource::Flag);
+    }
+
+    #[test]
+    fn launches_scale_with_every_factor() {
+        let scenario =
+            scenario("[[population.segment]]\nname = \"a\"\nshare = 1.0\nlaunches_per_day = 3.0\n");
+        // 100 users × 2 replications × 1 policy × 3 per day × 2 days.
+        assert_eq!(estimate_launches(&scenario, 100, 2), 1200.0);
+    }
+}
