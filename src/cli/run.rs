@@ -333,8 +333,8 @@ fn write_shard(
     Ok(())
 }
 
-/// Writes `outputs` into `out_dir` all or nothing, unless a signal asks to
-/// stop first.
+/// Writes `outputs` into `out_dir` all or nothing, unless a signal
+/// requests a stop first.
 fn write_files(
     out_dir: &Path,
     outputs: &[(&str, Vec<u8>)],
