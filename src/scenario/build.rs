@@ -440,6 +440,34 @@ pub fn closest(key: &str, valid: &[String]) -> Option<String> {
         .map(|(_, candidate)| candidate.clone())
 }
 
+/// Returns the package id of a version the scenario names at `key`.
+///
+/// # Errors
+/// Rejects a version that is neither the baseline nor a released one.
+pub(crate) fn known_package(
+    ctx: &Context,
+    key: &str,
+    version: &Spanned<String>,
+    versions: &[String],
+) -> Result<usize> {
+    versions
+        .iter()
+        .position(|v| v == version.get_ref())
+        .ok_or_else(|| {
+            ctx.rule(
+                key,
+                Some(version.span()),
+                &format!("unknown version {}", version.get_ref()),
+                &format!("未知的版本 {}", version.get_ref()),
+                &format!(
+                    "name the baseline or a released version: {}",
+                    versions.join(", ")
+                ),
+                &format!("请填写基线版本或已发布的版本：{}", versions.join("、")),
+            )
+        })
+}
+
 fn check_shares(ctx: &Context, key: &str, shares: &[(f64, Range<usize>)]) -> Result<()> {
     let sum: f64 = shares.iter().map(|(s, _)| s).sum();
     if (sum - 1.0).abs() > SHARE_TOLERANCE {
@@ -1445,22 +1473,7 @@ fn build_incidents(
         let key = |field: &str| format!("incident[{i}].{field}");
         let mut packages = Vec::new();
         for version in inc.versions.get_ref() {
-            match versions.iter().position(|v| v == version.get_ref()) {
-                Some(package) => packages.push(package),
-                None => {
-                    return Err(ctx.rule(
-                        &key("versions"),
-                        Some(version.span()),
-                        &format!("unknown version {}", version.get_ref()),
-                        &format!("未知的版本 {}", version.get_ref()),
-                        &format!(
-                            "name the baseline or a released version: {}",
-                            versions.join(", ")
-                        ),
-                        &format!("请填写基线版本或已发布的版本：{}", versions.join("、")),
-                    ))
-                }
-            }
+            packages.push(known_package(ctx, &key("versions"), version, versions)?);
         }
         if packages.is_empty() {
             return Err(ctx.rule(
@@ -2011,22 +2024,7 @@ pub fn build(text: &str, file: &str, base_dir: Option<&Path>) -> Result<Scenario
         .as_ref()
         .and_then(|c| c.prefer_local_version.as_ref())
     {
-        let package = versions
-            .iter()
-            .position(|v| v == prefer.get_ref())
-            .ok_or_else(|| {
-                ctx.rule(
-                    "console.prefer_local_version",
-                    Some(prefer.span()),
-                    &format!("unknown version {}", prefer.get_ref()),
-                    &format!("未知的版本 {}", prefer.get_ref()),
-                    &format!(
-                        "name the baseline or a released version: {}",
-                        versions.join(", ")
-                    ),
-                    &format!("请填写基线版本或已发布的版本：{}", versions.join("、")),
-                )
-            })?;
+        let package = known_package(&ctx, "console.prefer_local_version", prefer, &versions)?;
         client.prefer_local_from = Some(package);
     }
     Ok(Scenario {

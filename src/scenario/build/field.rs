@@ -42,22 +42,7 @@ pub(super) fn since_package(
     let Some(since) = &policy.since_version else {
         return Ok(0);
     };
-    versions
-        .iter()
-        .position(|v| v == since.get_ref())
-        .ok_or_else(|| {
-            ctx.rule(
-                key,
-                Some(since.span()),
-                &format!("unknown version {}", since.get_ref()),
-                &format!("未知的版本 {}", since.get_ref()),
-                &format!(
-                    "name the baseline or a released version: {}",
-                    versions.join(", ")
-                ),
-                &format!("请填写基线版本或已发布的版本：{}", versions.join("、")),
-            )
-        })
+    known_package(ctx, key, since, versions)
 }
 
 /// Resolves `client.skipped_critical` against the profile default.
@@ -258,22 +243,7 @@ pub(super) fn stale_first_launch(
             ))
         }
         (Some(version), None) => {
-            let package = versions
-                .iter()
-                .position(|v| v == version.get_ref())
-                .ok_or_else(|| {
-                    ctx.rule(
-                        "population.stale_first_launch_version",
-                        Some(version.span()),
-                        &format!("unknown version {}", version.get_ref()),
-                        &format!("未知的版本 {}", version.get_ref()),
-                        &format!(
-                            "name the baseline or a released version: {}",
-                            versions.join(", ")
-                        ),
-                        &format!("请填写基线版本或已发布的版本：{}", versions.join("、")),
-                    )
-                })?;
+            let package = known_package(ctx, "population.stale_first_launch_version", version, versions)?;
             StaleSource::Package(package)
         }
         (None, Some(age)) => StaleSource::Age(duration(
