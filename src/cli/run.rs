@@ -101,7 +101,7 @@ fn parse_shard(text: &str, lang: Lang) -> Result<(u64, u64), CliError> {
     }
 }
 
-/// The default output folder: `out/<scenario file stem>`.
+/// Returns the default output folder, `out/<scenario file stem>`.
 pub(crate) fn default_out_dir(scenario_path: Option<&Path>) -> PathBuf {
     let stem = scenario_path
         .and_then(|p| p.file_stem())

@@ -62,7 +62,7 @@ impl<E> EventQueue<E> {
         self.now = now;
     }
 
-    /// The time of the last popped event (or the start time).
+    /// Returns the time of the last popped event, or the start time.
     pub fn now(&self) -> SimTime {
         self.now
     }
@@ -146,7 +146,7 @@ impl<E> EventQueue<E> {
         self.entries.len()
     }
 
-    /// Whether no event is scheduled.
+    /// Returns whether no event is scheduled.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

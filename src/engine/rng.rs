@@ -9,7 +9,7 @@ use rand_pcg::Pcg64Mcg;
 /// platforms and fast to seed.
 pub type SimRng = Pcg64Mcg;
 
-/// What a stream is used for. Separate streams keep common random numbers
+/// Purpose of a stream. Separate streams keep common random numbers
 /// across policies: a policy that downloads more often does not shift the
 /// user's launch times.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

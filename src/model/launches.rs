@@ -120,7 +120,7 @@ impl LaunchClock {
         }
     }
 
-    /// The mirror of [`LaunchClock::advance`]: the instant before `t` at
+    /// Mirrors [`LaunchClock::advance`], returning the instant before `t` at
     /// which the intensity integrated backwards reaches `work`.
     pub fn retreat(&self, t: SimTime, mut work: f64) -> SimTime {
         if self.per_day <= 0.0 {

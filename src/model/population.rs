@@ -157,7 +157,7 @@ pub fn load_launch_source(scenario: &Scenario) -> Result<LaunchSource, crate::tr
     )))
 }
 
-/// Where launches come from.
+/// Source of launches.
 pub enum LaunchSource {
     /// The segments' Poisson launch model.
     Synthetic,

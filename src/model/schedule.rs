@@ -1,6 +1,6 @@
 //! The global release schedule: which package is newest at each instant,
 //! which publication a given rollout bucket is offered, where the minimum
-//! required version stands, and when server outages fail requests.
+//! required version is set, and when server outages fail requests.
 //!
 //! Everything here is a pure function of the scenario, which is why users
 //! can be simulated independently of each other.
@@ -83,7 +83,7 @@ impl Schedule {
         schedule
     }
 
-    /// The publications, index 0 being the baseline.
+    /// Returns the publications, index 0 being the baseline.
     pub fn releases(&self) -> &[Release] {
         &self.releases
     }
@@ -101,13 +101,13 @@ impl Schedule {
             .saturating_sub(1)
     }
 
-    /// The epoch containing `t`.
+    /// Returns the epoch containing `t`.
     #[inline]
     pub fn epoch_at(&self, t: SimTime) -> &Epoch {
         &self.epochs[self.epoch_index(t)]
     }
 
-    /// The newest package at `t`: that of the latest publication made by
+    /// Returns the newest package at `t`: that of the latest publication made by
     /// `t` that has not been reverted.
     #[inline]
     pub fn newest_package(&self, t: SimTime) -> usize {
@@ -122,7 +122,7 @@ impl Schedule {
             .unwrap_or(&self.releases[0])
     }
 
-    /// The publication a user in rollout bucket `bucket` (in `[0, 100)`) is
+    /// Returns the publication a user in rollout bucket `bucket` (in `[0, 100)`) is
     /// offered at `t`: the latest one published, not reverted, whose rollout
     /// percentage exceeds the bucket.
     #[inline]
@@ -138,7 +138,7 @@ impl Schedule {
         0
     }
 
-    /// The minimum required package for `bucket` at `t`: the highest of the
+    /// Returns the minimum required package for `bucket` at `t`: the highest of the
     /// releases marked `minimum_required` and the policy's own choice
     /// (`policy_minimum`, a publication index), among those published and
     /// offered to the bucket.
@@ -177,7 +177,7 @@ impl Schedule {
         })
     }
 
-    /// The package of the highest minimum-required publication offered to
+    /// Returns the package of the highest minimum-required publication offered to
     /// `bucket` at `t`, if any.
     #[inline]
     pub fn minimum_package(&self, bucket: f64, t: SimTime) -> Option<usize> {

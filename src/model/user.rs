@@ -70,7 +70,7 @@ pub struct UserTraits {
     pub start_failures: u64,
 }
 
-/// What stays the same across the users of one run.
+/// Settings shared by all users of one run.
 pub struct RunContext<'a> {
     /// The release schedule.
     pub schedule: &'a Schedule,
@@ -284,7 +284,7 @@ struct UserSim<'a, 'b> {
     log: Option<&'b mut Vec<TimelineEvent>>,
 }
 
-/// How a synchronous download attempt ended.
+/// Outcome of a synchronous download attempt.
 enum Attempt {
     /// Completed after `ms`.
     Ok { ms: i64 },
@@ -295,7 +295,7 @@ enum Attempt {
     TimedOut { full_ms: i64, fails: bool },
 }
 
-/// What the synchronous part of a cold start did.
+/// Outcome of the synchronous part of a cold start.
 enum SyncOutcome {
     /// No synchronous update was due.
     NotNeeded,
@@ -375,8 +375,8 @@ impl UserSim<'_, '_> {
         }
     }
 
-    /// An existing user's last visit before t = 0: it sets the state the run
-    /// starts from but counts nothing.
+    /// Applies an existing user's last visit before t = 0, which sets the
+    /// state the run starts from but counts nothing.
     fn open_before_start(&mut self, visit: &Visit, queue: &mut EventQueue<Event>) {
         let s = &mut self.state;
         s.last_launch = visit.open;

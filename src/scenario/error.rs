@@ -6,7 +6,7 @@ use crate::i18n::Lang;
 use crate::scenario::syntax_zh;
 use crate::units::UnitError;
 
-/// What kind of quantity a string was meant to be, for unit errors.
+/// Kind of quantity a string was meant to be, for unit errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QuantityKind {
     /// A duration such as `"30m"`.
@@ -139,7 +139,7 @@ impl Expected {
     }
 }
 
-/// What is wrong with the value at a key.
+/// Problem with the value at a key.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Problem {
@@ -158,7 +158,7 @@ pub enum Problem {
     MissingKey,
     /// The value has the wrong TOML type.
     WrongType {
-        /// What the key accepts.
+        /// Values the key accepts.
         expected: Expected,
         /// The type written, when known.
         found: Option<TomlType>,
@@ -167,7 +167,7 @@ pub enum Problem {
     BadQuantity {
         /// The quantity expected.
         kind: QuantityKind,
-        /// Why the parser rejected it.
+        /// Reason the parser rejected it.
         error: UnitError,
     },
     /// A number outside its valid range.
@@ -186,13 +186,13 @@ pub enum Problem {
     },
     /// Any other rule, with its explanation and fix in both languages.
     Rule {
-        /// What is wrong, in English.
+        /// Problem, in English.
         en: String,
-        /// What is wrong, in Chinese.
+        /// Problem, in Chinese.
         zh: String,
-        /// What would be valid, in English.
+        /// Valid alternative, in English.
         fix_en: String,
-        /// What would be valid, in Chinese.
+        /// Valid alternative, in Chinese.
         fix_zh: String,
     },
 }
@@ -210,7 +210,7 @@ pub struct ScenarioError {
     pub column: Option<usize>,
     /// The offending value as written.
     pub value: Option<String>,
-    /// What is wrong.
+    /// The problem.
     pub problem: Problem,
 }
 

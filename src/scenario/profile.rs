@@ -51,7 +51,7 @@ impl Platform {
         }
     }
 
-    /// The name as a scenario writes it.
+    /// Returns the name as a scenario writes it.
     pub fn name(self) -> &'static str {
         match self {
             Platform::Wechat => "wechat",
@@ -64,7 +64,7 @@ impl Platform {
     }
 }
 
-/// What a cold start does when its synchronous update fails or times out.
+/// Behaviour of a cold start whose synchronous update fails or times out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SyncFailure {
     /// Open the cached package (WeChat).
@@ -78,7 +78,7 @@ pub enum SyncFailure {
 pub struct Sourced<T> {
     /// The value.
     pub value: T,
-    /// Where it comes from, in English and Chinese.
+    /// Source, in English and Chinese.
     pub source: (&'static str, &'static str),
 }
 
@@ -112,7 +112,7 @@ pub struct ProfileDefaults {
     pub check_on_hot_start: Sourced<bool>,
     /// Minimum time between two asynchronous checks of one user.
     pub async_check_min_interval: Sourced<SimDuration>,
-    /// What a failed synchronous update does.
+    /// Outcome of a failed synchronous update.
     pub sync_failure: Sourced<SyncFailure>,
     /// Whether a timed-out synchronous download goes on in the background.
     pub continue_after_timeout: Sourced<bool>,

@@ -12,7 +12,7 @@ pub struct Scenario {
     pub source: String,
     /// Run settings.
     pub run: RunSettings,
-    /// Who launches the mini-program, and when.
+    /// Users and their launch behaviour.
     pub population: Population,
     /// The client behaviour.
     pub client: ClientConfig,
@@ -118,7 +118,7 @@ pub struct Burst {
     pub gap: DurationDist,
 }
 
-/// Where trace launches come from.
+/// Source of trace launches.
 #[derive(Clone, Debug)]
 pub struct TraceSource {
     /// The CSV file, resolved against the scenario's folder.
@@ -158,7 +158,7 @@ pub struct ClientConfig {
     pub check_on_hot_start: bool,
     /// Minimum time between two asynchronous checks of one user.
     pub async_check_min_interval: SimDuration,
-    /// What a failed or timed-out synchronous update does.
+    /// Outcome of a failed or timed-out synchronous update.
     pub sync_failure: SyncFailure,
     /// Whether a timed-out synchronous download continues in the background.
     pub continue_after_timeout: bool,
@@ -265,7 +265,7 @@ pub struct Incident {
     pub until: SimTime,
 }
 
-/// What the app does in `onUpdateReady`.
+/// The app's action in `onUpdateReady`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum UpdateAction {
     /// Nothing: the new version waits for the next cold start.
@@ -299,7 +299,7 @@ pub enum UpdateAction {
 pub struct Policy {
     /// Name, used in output files.
     pub name: String,
-    /// What `onUpdateReady` does.
+    /// Action of `onUpdateReady`.
     pub action: UpdateAction,
     /// Publication this policy also makes the minimum required version,
     /// from its publication on (a console setting compared like a policy).
@@ -324,7 +324,7 @@ pub struct Setting {
     pub origin: Origin,
 }
 
-/// Where an effective value came from.
+/// Origin of an effective value.
 #[derive(Clone, Debug)]
 pub enum Origin {
     /// Set in the scenario file at this line.

@@ -239,7 +239,7 @@ impl Bins {
         &self.version_launches[package * self.bins..(package + 1) * self.bins]
     }
 
-    /// A gauge sampled at the end of each bin.
+    /// Returns a gauge sampled at the end of each bin.
     pub fn gauge(&self, gauge: Gauge) -> Vec<u64> {
         let base = gauge as usize * (self.bins + 1);
         let mut running = 0i64;
@@ -252,7 +252,7 @@ impl Bins {
             .collect()
     }
 
-    /// A whole-run scalar.
+    /// Returns a whole-run scalar.
     pub fn total(&self, total: Total) -> u64 {
         self.totals[total as usize]
     }
