@@ -62,6 +62,7 @@ fn summary_metrics(scenario: &Scenario) -> Vec<String> {
         users: 0,
         replications: 1,
         seed: scenario.run.seed,
+        handled_events: 0,
     };
     aggregate(scenario, &empty)
         .policies

@@ -12,7 +12,7 @@ use crate::model::background_trips::BackgroundTrip;
 use crate::model::launches::Visit;
 use crate::model::population::{LaunchSource, PlannedUser, PopulationPlan};
 use crate::model::schedule::Schedule;
-use crate::model::user::{simulate_user, PolicyStreams, RunContext, UserScratch};
+use crate::model::user::{simulate_policies, PolicyStreams, RunContext, UserScratch};
 use crate::scenario::dist::DurationSampler;
 use crate::scenario::Scenario;
 use crate::stats::bins::Bins;
@@ -55,6 +55,11 @@ pub struct RunOutput {
     pub replications: u32,
     /// Master seed used.
     pub seed: u64,
+    /// Events the engine handled itself. Policies that take over the end of
+    /// the first policy's timeline count its events without handling them,
+    /// so this is at most the sum of `Total::Events`. Merged shards and
+    /// per-host outputs leave it 0.
+    pub handled_events: u64,
 }
 
 /// Progress reporting: called with the number of users finished so far
@@ -213,12 +218,14 @@ pub fn run_until(
     // Counters are kept per (policy, host) and summed over hosts at the end.
     let hosts = scenario.hosts.len().max(1);
     let empty = || vec![Bins::new(bins, width, versions); policies * hosts];
+    let shared_empty = || vec![Bins::new(bins, width, versions); hosts];
 
     let total_work: u64 = (0..replications).map(|r| setup.population(r)).sum();
     let done = AtomicU64::new(0);
     let cancelled = || cancel.load(Ordering::Relaxed);
 
     let mut by_replication: Vec<Vec<Bins>> = Vec::with_capacity(replications as usize);
+    let mut handled_events = 0;
     for replication in 0..replications {
         let population = setup.population(replication);
         let (first, last) = match options.shard {
@@ -234,16 +241,19 @@ pub fn run_until(
                     || {
                         (
                             empty(),
+                            shared_empty(),
+                            0u64,
                             UserScratch::default(),
                             Vec::<Visit>::new(),
                             Vec::<BackgroundTrip>::new(),
                         )
                     },
-                    |(mut acc, mut scratch, mut visits, mut trips), chunk| {
+                    |(mut acc, mut shared, mut handled, mut scratch, mut visits, mut trips),
+                     chunk| {
                         // The partial sums are dropped after a cancel, so
                         // skipping the remaining chunks is enough.
                         if cancelled() {
-                            return (acc, scratch, visits, trips);
+                            return (acc, shared, handled, scratch, visits, trips);
                         }
                         let start = first + chunk * CHUNK;
                         let end = (start + CHUNK).min(last);
@@ -261,50 +271,54 @@ pub fn run_until(
                             // Every policy starts from the same three streams
                             // (common random numbers), so they are seeded once
                             // and copied.
-                            let network_rng = seeds.stream(Stream::Network);
-                            let checks_rng = seeds.stream(Stream::Checks);
-                            let prompts_rng = seeds.stream(Stream::Prompts);
-                            for (policy, bins) in scenario
-                                .policies
-                                .iter()
-                                .zip(acc.iter_mut().skip(host).step_by(hosts))
-                            {
-                                let mut streams = PolicyStreams {
-                                    network: network_rng.clone(),
-                                    checks: checks_rng.clone(),
-                                    prompts: prompts_rng.clone(),
-                                };
-                                simulate_user(
-                                    &ctx,
-                                    &user.traits,
-                                    network,
-                                    &visits,
-                                    &trips,
-                                    policy,
-                                    &mut streams,
-                                    &mut scratch,
-                                    bins,
-                                    None,
-                                );
-                            }
+                            let streams = PolicyStreams {
+                                network: seeds.stream(Stream::Network),
+                                checks: seeds.stream(Stream::Checks),
+                                prompts: seeds.stream(Stream::Prompts),
+                            };
+                            handled += simulate_policies(
+                                &ctx,
+                                &user.traits,
+                                network,
+                                &visits,
+                                &trips,
+                                &scenario.policies,
+                                &streams,
+                                &mut scratch,
+                                &mut acc,
+                                &mut shared[host],
+                                host,
+                                hosts,
+                            );
                         }
                         let finished =
                             done.fetch_add(end - start, Ordering::Relaxed) + (end - start);
                         progress(finished, total_work);
-                        (acc, scratch, visits, trips)
+                        (acc, shared, handled, scratch, visits, trips)
                     },
                 )
-                .map(|(acc, _, _, _)| acc)
-                .reduce(empty, |mut a, b| {
-                    for (x, y) in a.iter_mut().zip(&b) {
-                        x.merge(y);
+                .map(|(mut acc, shared, handled, _, _, _)| {
+                    // Changes every policy took from the first one's timeline.
+                    for (index, bins) in acc.iter_mut().enumerate() {
+                        bins.merge(&shared[index % hosts]);
                     }
-                    a
+                    (acc, handled)
                 })
+                .reduce(
+                    || (empty(), 0),
+                    |(mut a, handled_a), (b, handled_b)| {
+                        for (x, y) in a.iter_mut().zip(&b) {
+                            x.merge(y);
+                        }
+                        (a, handled_a + handled_b)
+                    },
+                )
         });
         if cancelled() {
             return Err(Cancelled.into());
         }
+        let (result, handled) = result;
+        handled_events += handled;
         by_replication.push(result);
     }
     // Reorder from [replication][policy × host] to [policy][replication]
@@ -337,5 +351,6 @@ pub fn run_until(
         users,
         replications,
         seed,
+        handled_events,
     })
 }

@@ -19,10 +19,14 @@
 //! trips to the background, on-device rollback, the synchronous check on
 //! every cold start) live in the submodules and hook into these steps.
 
+mod sharing;
 mod startup;
 #[cfg(test)]
 mod tests;
 mod trips;
+
+pub use sharing::Trail;
+use sharing::{differ_only_in_action, Sharing, Snapshot};
 
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -39,6 +43,7 @@ use crate::scenario::{
     ClientConfig, Network, Policy, StaleSource, UpdateAction, UpdateReadyCallback,
 };
 use crate::stats::bins::{Bins, Counter, Gauge, Total};
+use crate::stats::tally::{Recorder, Tally};
 use crate::time::{round_to_i64, SimDuration, SimTime, MS_PER_DAY};
 
 /// Per-user traits fixed for the whole run, the same under every policy.
@@ -84,6 +89,7 @@ pub struct RunContext<'a> {
 
 /// The random streams a policy run draws from (the launch stream is used
 /// up before, in drawing the visits).
+#[derive(Clone, PartialEq, Eq)]
 pub struct PolicyStreams {
     /// Download durations and failures.
     pub network: SimRng,
@@ -118,12 +124,17 @@ enum Event {
 /// Reusable per-thread buffers.
 pub struct UserScratch {
     queue: EventQueue<Event>,
+    trail: Trail,
+    /// Per later policy: where it took over the lead's timeline.
+    meetings: Vec<Option<usize>>,
 }
 
 impl Default for UserScratch {
     fn default() -> Self {
         UserScratch {
             queue: EventQueue::new(SimTime(i64::MIN / 2)),
+            trail: Trail::default(),
+            meetings: Vec::new(),
         }
     }
 }
@@ -134,6 +145,7 @@ const NEVER_LAUNCHED: SimTime = SimTime(i64::MIN / 4);
 /// simulated (its traits, visits and pending events aside).
 pub const USER_STATE_BYTES: usize = std::mem::size_of::<State>();
 
+#[derive(Clone, PartialEq, Eq)]
 struct State {
     cached: usize,
     cached_critical: bool,
@@ -183,6 +195,158 @@ pub fn simulate_user(
     bins: &mut Bins,
     log: Option<&mut Vec<TimelineEvent>>,
 ) {
+    let user = UserInputs {
+        ctx,
+        traits,
+        network,
+        visits,
+        trips,
+    };
+    let played = play(
+        &user,
+        policy,
+        streams,
+        &mut scratch.queue,
+        bins,
+        log,
+        Sharing::Off,
+    );
+    bins.add_total(Total::Events, played.events);
+}
+
+/// Simulates one user under every policy, from the same `streams` (common
+/// random numbers); policy `p` counts into `bins[first + p × step]`.
+///
+/// When every later policy took over the end of the first policy's timeline
+/// (see [`Trail`]), the first policy's changes are added once, to `shared`,
+/// and each later policy takes back the part before its takeover point;
+/// `shared` must then be merged into every policy's counters. Returns the
+/// events handled, which is fewer than the events counted when policies
+/// shared the end of a timeline.
+#[allow(clippy::too_many_arguments)]
+pub fn simulate_policies(
+    ctx: &RunContext,
+    traits: &UserTraits,
+    network: &Network,
+    visits: &[Visit],
+    trips: &[BackgroundTrip],
+    policies: &[Policy],
+    streams: &PolicyStreams,
+    scratch: &mut UserScratch,
+    bins: &mut [Bins],
+    shared: &mut Bins,
+    first: usize,
+    step: usize,
+) -> u64 {
+    let Some((lead, others)) = policies.split_first() else {
+        return 0;
+    };
+    let user = UserInputs {
+        ctx,
+        traits,
+        network,
+        visits,
+        trips,
+    };
+    let UserScratch {
+        queue,
+        trail,
+        meetings,
+    } = scratch;
+    trail.clear();
+    meetings.clear();
+    let mut lead_streams = streams.clone();
+    let played = play(
+        &user,
+        lead,
+        &mut lead_streams,
+        queue,
+        &mut Recorder::new(&bins[first], &mut trail.changes),
+        None,
+        Sharing::Lead(&mut trail.snapshots),
+    );
+    bins[first].add_total(Total::Events, played.events);
+    trail.streams = Some(lead_streams);
+    trail.events = played.events;
+    trail.action_reads = played.action_reads;
+    let mut handled = played.handled;
+    for (p, policy) in others.iter().enumerate() {
+        let sharing = if differ_only_in_action(lead, policy) {
+            Sharing::Follow(trail)
+        } else {
+            Sharing::Off
+        };
+        let bins = &mut bins[first + (p + 1) * step];
+        let played = play(
+            &user,
+            policy,
+            &mut streams.clone(),
+            queue,
+            bins,
+            None,
+            sharing,
+        );
+        bins.add_total(Total::Events, played.events);
+        handled += played.handled;
+        meetings.push(played.met);
+    }
+    let changes = &trail.changes;
+    if meetings.iter().all(Option::is_some) {
+        shared.apply(changes);
+        for (p, met) in meetings.iter().enumerate() {
+            let from = met.unwrap_or_default();
+            bins[first + (p + 1) * step].retract(&changes[..from]);
+        }
+    } else {
+        bins[first].apply(changes);
+        for (p, met) in meetings.iter().enumerate() {
+            if let Some(from) = *met {
+                bins[first + (p + 1) * step].apply(&changes[from..]);
+            }
+        }
+    }
+    handled
+}
+
+/// What one user is simulated from under every policy.
+struct UserInputs<'a> {
+    ctx: &'a RunContext<'a>,
+    traits: &'a UserTraits,
+    network: &'a Network,
+    visits: &'a [Visit],
+    trips: &'a [BackgroundTrip],
+}
+
+/// The outcome of one timeline.
+struct Played {
+    /// Events of the timeline, those taken over from the lead included.
+    events: u64,
+    /// Events this timeline handled itself.
+    handled: u64,
+    /// Times the timeline consulted the policy's action.
+    action_reads: u32,
+    /// Where the timeline took over the lead's: the position in the lead's
+    /// changes from which they belong to this timeline too.
+    met: Option<usize>,
+}
+
+/// Plays one user's timeline under `policy` into `bins`.
+fn play<T: Tally>(
+    user: &UserInputs,
+    policy: &Policy,
+    streams: &mut PolicyStreams,
+    queue: &mut EventQueue<Event>,
+    bins: &mut T,
+    log: Option<&mut Vec<TimelineEvent>>,
+    mut sharing: Sharing,
+) -> Played {
+    let UserInputs {
+        ctx,
+        traits,
+        network,
+        visits,
+        trips,
+    } = *user;
     let mut sim = UserSim {
         ctx,
         traits,
@@ -196,10 +360,10 @@ pub fn simulate_user(
         streams,
         bins,
         state: initial_state(traits),
+        action_reads: 0,
         events: 0,
         log,
     };
-    let queue = &mut scratch.queue;
     queue.reset(SimTime(i64::MIN / 2));
     if let Some(first) = visits.first() {
         queue.schedule(first.open, Event::Open(0));
@@ -231,10 +395,35 @@ pub fn simulate_user(
         if t >= ctx.horizon {
             break;
         }
+        if let Event::Open(index) = event {
+            let next_tick = tick.map(|slot| slot.time);
+            match &mut sharing {
+                Sharing::Off => {}
+                Sharing::Lead(snapshots) => {
+                    snapshots.push(Snapshot::of(&sim, index, next_tick, queue.is_empty()));
+                }
+                Sharing::Follow(trail) => {
+                    if let Some(from) = trail.meets(&sim, index, t, next_tick, queue.is_empty()) {
+                        return Played {
+                            events: sim.events + (trail.events - from.events()),
+                            handled: sim.events,
+                            action_reads: sim.action_reads,
+                            met: Some(from.changes()),
+                        };
+                    }
+                }
+            }
+        }
         sim.events += 1;
         sim.handle(t, event, queue);
     }
     sim.finish();
+    Played {
+        events: sim.events,
+        handled: sim.events,
+        action_reads: sim.action_reads,
+        met: None,
+    }
 }
 
 fn initial_state(traits: &UserTraits) -> State {
@@ -266,7 +455,7 @@ fn initial_state(traits: &UserTraits) -> State {
     }
 }
 
-struct UserSim<'a, 'b> {
+struct UserSim<'a, 'b, T: Tally> {
     ctx: &'a RunContext<'a>,
     traits: &'a UserTraits,
     network: &'a Network,
@@ -278,8 +467,11 @@ struct UserSim<'a, 'b> {
     action: &'a UpdateAction,
     policy_minimum: Option<usize>,
     streams: &'b mut PolicyStreams,
-    bins: &'b mut Bins,
+    bins: &'b mut T,
     state: State,
+    /// Times the policy's action was consulted; a later policy can take
+    /// over this timeline only from a point after which it never was.
+    action_reads: u32,
     events: u64,
     log: Option<&'b mut Vec<TimelineEvent>>,
 }
@@ -326,7 +518,14 @@ struct TimedOutDownload {
     waited_ms: i64,
 }
 
-impl UserSim<'_, '_> {
+impl<'a, T: Tally> UserSim<'a, '_, T> {
+    /// The policy's action, counted as a read (see [`Trail`]).
+    #[inline]
+    fn read_action(&mut self) -> &'a UpdateAction {
+        self.action_reads += 1;
+        self.action
+    }
+
     #[inline]
     fn record(&mut self, at: SimTime, kind: TimelineKind) {
         if let Some(log) = self.log.as_deref_mut() {
@@ -473,7 +672,7 @@ impl UserSim<'_, '_> {
             self.state.ready_pending = false;
             self.on_update_ready(t, Some(background));
         } else if self.state.resume_armed {
-            if let UpdateAction::OnResume { min_background } = self.action {
+            if let UpdateAction::OnResume { min_background } = self.read_action() {
                 if background >= *min_background {
                     self.restart(t, true);
                 }
@@ -679,7 +878,7 @@ impl UserSim<'_, '_> {
             }
         };
         self.bins.add(Counter::SyncDelayMs, t, waited as u64);
-        self.bins.sync_delays.record(waited as u64);
+        self.bins.record_sync_delay(waited as u64);
         let result = match outcome {
             Attempt::Ok { .. } => SyncResult::Updated,
             Attempt::Failed { .. } => SyncResult::Failed,
@@ -785,7 +984,7 @@ impl UserSim<'_, '_> {
             self.bins.add(Counter::SyncFailures, t, 1);
         }
         self.bins.add(Counter::SyncDelayMs, t, waited as u64);
-        self.bins.sync_delays.record(waited as u64);
+        self.bins.record_sync_delay(waited as u64);
         let kind = TimelineKind::SyncUpdate {
             package,
             result: if ok {
@@ -910,7 +1109,7 @@ impl UserSim<'_, '_> {
                 deferred: at_resume,
             },
         );
-        match self.action {
+        match self.read_action() {
             UpdateAction::None => {}
             UpdateAction::Force => self.restart(t, at_resume),
             UpdateAction::ForceCritical => {
@@ -1062,6 +1261,5 @@ impl UserSim<'_, '_> {
             self.bins.add_total(Total::Users, 1);
         }
         self.close_active(end);
-        self.bins.add_total(Total::Events, self.events);
     }
 }

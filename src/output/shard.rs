@@ -389,6 +389,8 @@ pub fn merge_shards(
         users,
         replications,
         seed,
+        // Shards do not store it: it describes the engine's work, not a result.
+        handled_events: 0,
     })
 }
 

@@ -108,6 +108,43 @@ pub enum Total {
 /// Number of [`Total`] variants.
 pub const TOTALS: usize = Total::Events as usize + 1;
 
+/// One change to a [`Bins`], with its table position already resolved, so
+/// that adding it again costs no bin arithmetic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// `amount` added to the counter table at `slot`.
+    Counter {
+        /// Position in the counter table.
+        slot: u32,
+        /// Amount added.
+        amount: u64,
+    },
+    /// One launch added to the launch table at `slot`.
+    VersionLaunch {
+        /// Position in the launch table.
+        slot: u32,
+    },
+    /// A gauge interval: +1 at `first` and −1 at `last` of the gauge deltas.
+    Interval {
+        /// Position of the +1.
+        first: u32,
+        /// Position of the −1.
+        last: u32,
+    },
+    /// `amount` added to a whole-run scalar.
+    Total {
+        /// The scalar's index.
+        total: u8,
+        /// Amount added.
+        amount: u64,
+    },
+    /// One synchronous-update delay recorded.
+    SyncDelay {
+        /// The delay in milliseconds.
+        ms: u64,
+    },
+}
+
 /// Returns `floor((2^64 - 1) / width_ms)`.
 ///
 /// # Panics
@@ -139,7 +176,18 @@ pub struct Bins {
 
 impl Bins {
     /// Creates zeroed counters for `bins` bins of `width_ms` and `versions` packages.
+    ///
+    /// # Panics
+    /// Panics if a table would have more than `u32::MAX` entries, which
+    /// [`Change`] cannot address (the memory check rejects such runs first).
     pub fn new(bins: usize, width_ms: i64, versions: usize) -> Bins {
+        let largest = (COUNTERS * bins)
+            .max(versions * bins)
+            .max(GAUGES * (bins + 1));
+        assert!(
+            u32::try_from(largest).is_ok(),
+            "{bins} bins of {versions} versions exceed the counter tables' size"
+        );
         Bins {
             bins,
             width_ms,
@@ -190,20 +238,21 @@ impl Bins {
     #[inline]
     pub fn add(&mut self, counter: Counter, t: SimTime, amount: u64) {
         let bin = self.bin_of(t);
-        self.counters[counter as usize * self.bins + bin] += amount;
+        self.add_to_bin(counter, bin, amount);
     }
 
     /// Adds `amount` to a counter in bin `bin`.
     #[inline]
     pub fn add_to_bin(&mut self, counter: Counter, bin: usize, amount: u64) {
-        self.counters[counter as usize * self.bins + bin] += amount;
+        let slot = self.counter_slot(counter, bin);
+        self.counters[slot] += amount;
     }
 
     /// Counts a launch of package `package` at `t`.
     #[inline]
     pub fn add_version_launch(&mut self, package: usize, t: SimTime) {
-        let bin = self.bin_of(t);
-        self.version_launches[package * self.bins + bin] += 1;
+        let slot = self.version_slot(package, t);
+        self.version_launches[slot] += 1;
     }
 
     /// Adds to a whole-run scalar.
@@ -216,16 +265,95 @@ impl Bins {
     /// with `from ≤ t_k < until`.
     #[inline]
     pub fn add_interval(&mut self, gauge: Gauge, from: SimTime, until: SimTime) {
+        if let Some((first, last)) = self.interval_slots(gauge, from, until) {
+            self.gauge_deltas[first] += 1;
+            self.gauge_deltas[last] -= 1;
+        }
+    }
+
+    /// Position of a counter's bin in the counter table.
+    #[inline]
+    pub(crate) fn counter_slot(&self, counter: Counter, bin: usize) -> usize {
+        counter as usize * self.bins + bin
+    }
+
+    /// Position of a package's launches at `t` in the launch table.
+    #[inline]
+    pub(crate) fn version_slot(&self, package: usize, t: SimTime) -> usize {
+        package * self.bins + self.bin_of(t)
+    }
+
+    /// Positions of the +1 and the −1 that [`Bins::add_interval`] writes into
+    /// the gauge deltas, or `None` when the interval holds no sample instant.
+    #[inline]
+    pub(crate) fn interval_slots(
+        &self,
+        gauge: Gauge,
+        from: SimTime,
+        until: SimTime,
+    ) -> Option<(usize, usize)> {
         let w = self.width_ms;
         let first = (self.divide_by_width(from.0.max(0) + w - 1) - 1).max(0);
         let last_exclusive =
             (self.divide_by_width(until.0.max(0) + w - 1) - 1).clamp(0, self.bins as i64);
         if last_exclusive <= first {
-            return;
+            return None;
         }
         let base = gauge as usize * (self.bins + 1);
-        self.gauge_deltas[base + first as usize] += 1;
-        self.gauge_deltas[base + last_exclusive as usize] -= 1;
+        Some((base + first as usize, base + last_exclusive as usize))
+    }
+
+    /// Adds changes recorded by a [`Recorder`](crate::stats::tally::Recorder)
+    /// on counters of the same shape.
+    pub fn apply(&mut self, changes: &[Change]) {
+        for change in changes {
+            match *change {
+                Change::Counter { slot, amount } => {
+                    let value = &mut self.counters[slot as usize];
+                    *value = value.wrapping_add(amount);
+                }
+                Change::VersionLaunch { slot } => {
+                    let value = &mut self.version_launches[slot as usize];
+                    *value = value.wrapping_add(1);
+                }
+                Change::Interval { first, last } => {
+                    self.gauge_deltas[first as usize] += 1;
+                    self.gauge_deltas[last as usize] -= 1;
+                }
+                Change::Total { total, amount } => {
+                    let value = &mut self.totals[total as usize];
+                    *value = value.wrapping_add(amount);
+                }
+                Change::SyncDelay { ms } => self.sync_delays.record(ms),
+            }
+        }
+    }
+
+    /// Takes back changes that will be added through another [`Bins`]: a
+    /// counter may wrap below zero here until the two are merged. All sums
+    /// wrap modulo 2^64, so the merged counters are exact.
+    pub fn retract(&mut self, changes: &[Change]) {
+        for change in changes {
+            match *change {
+                Change::Counter { slot, amount } => {
+                    let value = &mut self.counters[slot as usize];
+                    *value = value.wrapping_sub(amount);
+                }
+                Change::VersionLaunch { slot } => {
+                    let value = &mut self.version_launches[slot as usize];
+                    *value = value.wrapping_sub(1);
+                }
+                Change::Interval { first, last } => {
+                    self.gauge_deltas[first as usize] -= 1;
+                    self.gauge_deltas[last as usize] += 1;
+                }
+                Change::Total { total, amount } => {
+                    let value = &mut self.totals[total as usize];
+                    *value = value.wrapping_sub(amount);
+                }
+                Change::SyncDelay { ms } => self.sync_delays.retract(ms),
+            }
+        }
     }
 
     /// Values of a counter per bin.
@@ -289,21 +417,22 @@ impl Bins {
             (other.bins, other.versions),
             "merging bins of different shapes"
         );
+        // Parts may hold retracted changes (see `retract`), so sums wrap.
         for (a, b) in self.counters.iter_mut().zip(&other.counters) {
-            *a += b;
+            *a = a.wrapping_add(*b);
         }
         for (a, b) in self
             .version_launches
             .iter_mut()
             .zip(&other.version_launches)
         {
-            *a += b;
+            *a = a.wrapping_add(*b);
         }
         for (a, b) in self.gauge_deltas.iter_mut().zip(&other.gauge_deltas) {
-            *a += b;
+            *a = a.wrapping_add(*b);
         }
         for (a, b) in self.totals.iter_mut().zip(&other.totals) {
-            *a += b;
+            *a = a.wrapping_add(*b);
         }
         self.sync_delays.merge(&other.sync_delays);
     }

@@ -108,6 +108,7 @@ pub fn append_clients(scenario: &Scenario, output: &RunOutput, result: &mut RunR
             users: output.users,
             replications: output.replications,
             seed: output.seed,
+            handled_events: 0,
         };
         let host_result = aggregate::aggregate(scenario, &host_output);
         let suffix = format!("|client={}", host.name);

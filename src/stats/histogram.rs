@@ -50,15 +50,27 @@ impl Histogram {
         self.total
     }
 
+    /// Takes back one delay recorded in another histogram, so that counts
+    /// may wrap below zero here until that histogram is merged in. Counts
+    /// wrap modulo 2^64 everywhere, so the sum of all parts is exact.
+    pub fn retract(&mut self, ms: u64) {
+        let bucket = bucket_of(ms);
+        if bucket >= self.counts.len() {
+            self.counts.resize(bucket + 1, 0);
+        }
+        self.counts[bucket] = self.counts[bucket].wrapping_sub(1);
+        self.total = self.total.wrapping_sub(1);
+    }
+
     /// Adds another histogram's counts.
     pub fn merge(&mut self, other: &Histogram) {
         if other.counts.len() > self.counts.len() {
             self.counts.resize(other.counts.len(), 0);
         }
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a += b;
+            *a = a.wrapping_add(*b);
         }
-        self.total += other.total;
+        self.total = self.total.wrapping_add(other.total);
     }
 
     /// The `q` quantile (0..=1) in milliseconds, or `None` when empty.

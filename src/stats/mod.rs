@@ -4,3 +4,4 @@ pub mod aggregate;
 pub mod bins;
 pub mod field;
 pub mod histogram;
+pub mod tally;

@@ -9,9 +9,10 @@ use super::{Attempt, Event, SyncOutcome, TimedOutDownload, UserSim};
 use crate::engine::queue::EventQueue;
 use crate::scenario::{SkippedCritical, StaleSource};
 use crate::stats::bins::Counter;
+use crate::stats::tally::Tally;
 use crate::time::{SimDuration, SimTime};
 
-impl UserSim<'_, '_> {
+impl<T: Tally> UserSim<'_, '_, T> {
     /// A new user's first launch; returns the package it runs, or `None`
     /// when a download outage leaves it with nothing to run.
     pub(super) fn first_launch(
@@ -148,7 +149,7 @@ impl UserSim<'_, '_> {
     fn record_startup_wait(&mut self, t: SimTime, waited_ms: i64) {
         if waited_ms > 0 {
             self.bins.add(Counter::SyncDelayMs, t, waited_ms as u64);
-            self.bins.sync_delays.record(waited_ms as u64);
+            self.bins.record_sync_delay(waited_ms as u64);
         }
     }
 
@@ -158,7 +159,7 @@ impl UserSim<'_, '_> {
         self.bins.add(Counter::ChecksFailed, t, 1);
         self.bins.add(Counter::SyncFailures, t, 1);
         self.bins.add(Counter::SyncDelayMs, t, waited_ms as u64);
-        self.bins.sync_delays.record(waited_ms as u64);
+        self.bins.record_sync_delay(waited_ms as u64);
     }
 
     /// Starts the package in `state.running`. On a device where it fails to

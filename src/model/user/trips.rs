@@ -6,9 +6,10 @@ use super::{Event, UserSim};
 use crate::engine::queue::EventQueue;
 use crate::scenario::UpdateAction;
 use crate::stats::bins::Counter;
+use crate::stats::tally::Tally;
 use crate::time::{SimDuration, SimTime};
 
-impl UserSim<'_, '_> {
+impl<T: Tally> UserSim<'_, '_, T> {
     /// Schedules the first background trip of visit `visit`, if it has one.
     pub(super) fn schedule_first_trip(&mut self, visit: u32, queue: &mut EventQueue<Event>) {
         while self
@@ -104,7 +105,7 @@ impl UserSim<'_, '_> {
         if !self.state.suspend_armed {
             return;
         }
-        if let UpdateAction::OnSuspend { min_background } = self.action {
+        if let UpdateAction::OnSuspend { min_background } = self.read_action() {
             queue.schedule(
                 t + *min_background,
                 Event::SuspendApply(self.state.foreground_epoch),

@@ -1,0 +1,145 @@
+//! Sharing the tail of a timeline between policies.
+//!
+//! Policies differ only where a timeline consults the policy's action
+//! (`onUpdateReady`, a resume or a suspend with an update waiting). Once two
+//! policies have brought a user to the same state, and the first policy's
+//! timeline never consults its action again nor draws from a stream whose
+//! position differs between the two, the rest of the two timelines is the
+//! same step for step. The first policy (the lead) records every change it
+//! makes to its counters and a snapshot of its state at each launch; every
+//! later policy compares itself with the snapshot at each of its launches
+//! and, at the first match, adds the lead's remaining changes instead of
+//! simulating them. The result is exactly that of simulating in full.
+
+use super::{PolicyStreams, State, UserSim};
+use crate::scenario::Policy;
+use crate::stats::bins::Change;
+use crate::stats::tally::Tally;
+use crate::time::SimTime;
+
+/// The lead's state when it was about to handle the open of one visit.
+#[derive(Clone)]
+pub(super) struct Snapshot {
+    /// The visit.
+    index: u32,
+    state: State,
+    streams: PolicyStreams,
+    trip_cursor: usize,
+    /// The next periodic tick.
+    tick: Option<SimTime>,
+    /// No other event was pending.
+    queue_empty: bool,
+    /// Changes the lead had recorded so far.
+    changes: usize,
+    /// Events the lead had handled so far.
+    events: u64,
+    /// Times the lead had consulted its action so far.
+    action_reads: u32,
+}
+
+/// What the lead policy's timeline left for the others: its snapshots, its
+/// changes, and its streams, events and action reads at the end.
+#[derive(Default)]
+pub struct Trail {
+    pub(super) snapshots: Vec<Snapshot>,
+    pub(super) changes: Vec<Change>,
+    pub(super) streams: Option<PolicyStreams>,
+    pub(super) events: u64,
+    pub(super) action_reads: u32,
+}
+
+/// How a timeline takes part in sharing.
+pub(super) enum Sharing<'s> {
+    /// Simulated in full on its own.
+    Off,
+    /// The lead: keeps a snapshot at every launch.
+    Lead(&'s mut Vec<Snapshot>),
+    /// Takes over the lead's timeline where the two meet.
+    Follow(&'s Trail),
+}
+
+/// Returns whether two policies differ at most in their action, so that
+/// one can take over the other's timeline.
+pub(super) fn differ_only_in_action(a: &Policy, b: &Policy) -> bool {
+    a.minimum_required == b.minimum_required
+        && a.since_package == b.since_package
+        && a.foreground_check_every == b.foreground_check_every
+}
+
+impl Trail {
+    /// Empties the trail for the next user, keeping its buffers.
+    pub(super) fn clear(&mut self) {
+        self.snapshots.clear();
+        self.changes.clear();
+        self.streams = None;
+        self.events = 0;
+        self.action_reads = 0;
+    }
+
+    /// Returns the lead's snapshot that `sim`, about to handle the open of
+    /// visit `index` at `t`, can continue from, if there is one.
+    pub(super) fn meets<T: Tally>(
+        &self,
+        sim: &UserSim<'_, '_, T>,
+        index: u32,
+        t: SimTime,
+        tick: Option<SimTime>,
+        queue_empty: bool,
+    ) -> Option<&Snapshot> {
+        let snapshot = self
+            .snapshots
+            .get(index as usize)
+            .filter(|s| s.index == index)?;
+        let lead_end = self.streams.as_ref()?;
+        // With no event pending and the next tick strictly later, the two
+        // queues hold the same future in the same order.
+        let quiet = snapshot.queue_empty
+            && queue_empty
+            && snapshot.tick == tick
+            && tick.is_none_or(|tick| tick > t);
+        // A stream may differ between the two if the lead never drew from
+        // it after this point.
+        let at = &snapshot.streams;
+        let streams = (sim.streams.network == at.network || lead_end.network == at.network)
+            && (sim.streams.checks == at.checks || lead_end.checks == at.checks)
+            && (sim.streams.prompts == at.prompts || lead_end.prompts == at.prompts);
+        let meets = quiet
+            && self.action_reads == snapshot.action_reads
+            && sim.trip_cursor == snapshot.trip_cursor
+            && streams
+            && sim.state == snapshot.state;
+        meets.then_some(snapshot)
+    }
+}
+
+impl Snapshot {
+    /// The state of the lead `sim` about to handle the open of visit `index`.
+    pub(super) fn of<T: Tally>(
+        sim: &UserSim<'_, '_, T>,
+        index: u32,
+        tick: Option<SimTime>,
+        queue_empty: bool,
+    ) -> Snapshot {
+        Snapshot {
+            index,
+            state: sim.state.clone(),
+            streams: sim.streams.clone(),
+            trip_cursor: sim.trip_cursor,
+            tick,
+            queue_empty,
+            changes: sim.bins.changes_recorded(),
+            events: sim.events,
+            action_reads: sim.action_reads,
+        }
+    }
+
+    /// Changes the lead had recorded when it took this snapshot.
+    pub(super) fn changes(&self) -> usize {
+        self.changes
+    }
+
+    /// Events the lead had handled when it took this snapshot.
+    pub(super) fn events(&self) -> u64 {
+        self.events
+    }
+}
