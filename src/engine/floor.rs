@@ -5,20 +5,23 @@
 //! time divided by the floor's time shows what the update model costs on
 //! top of them. Per user and replication the floor does:
 //!
-//! - seed the five per-user streams as the runner does, and copy the
-//!   network, check and prompt streams once per policy;
+//! - seed the five per-user streams as the runner does;
 //! - draw the traits (rollout bucket, client capabilities, periodic check
 //!   phase), the visits (launch times from the daily profile, session
 //!   lengths, keep-alive times, or the trace's keep-alive times) and the
 //!   brief background trips of segments that have them;
-//! - per policy, draw one check latency for every visit in `[0, horizon)`
-//!   that opens after the previous visit's process died, which is a cold
-//!   start by the visits alone. When there was such a launch, also draw the
-//!   duration noise, failure draw and break point of one download.
+//! - for one policy, draw one check latency for every visit in
+//!   `[0, horizon)` that opens after the previous visit's process died,
+//!   which is a cold start by the visits alone. When there was such a
+//!   launch, also draw the duration noise, failure draw and break point of
+//!   one download.
 //!
-//! The last item is an estimate of what the engine draws: the engine skips
-//! the check of a cold start while a download runs, adds the draws of
-//! synchronous updates and retries, and draws prompt answers.
+//! The last item is an estimate of what the engine draws for the first
+//! policy: the engine skips the check of a cold start while a download
+//! runs, adds the draws of synchronous updates and retries, and draws prompt
+//! answers. The other policies draw only until they take over the first
+//! policy's timeline (see `model::user::Trail`), so the floor leaves them
+//! out: it is the least that any run of these users must draw.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -41,9 +44,9 @@ const CHUNK: u64 = 1024;
 /// from removing them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FloorOutput {
-    /// Check latencies drawn, over all policies and replications.
+    /// Check latencies drawn, over all replications.
     pub check_draws: u64,
-    /// Downloads drawn (three values each), over all policies and replications.
+    /// Downloads drawn (three values each), over all replications.
     pub download_draws: u64,
     /// Visits drawn, over all replications.
     pub visits: u64,
@@ -79,7 +82,6 @@ pub fn draw_only(
         .build()?;
     let check_latency = scenario.client.check_latency.sampler();
     let horizon = SimTime::ZERO + scenario.run.horizon;
-    let policies = scenario.policies.len();
     let total_work: u64 = (0..setup.replications).map(|r| setup.population(r)).sum();
     let done = AtomicU64::new(0);
 
@@ -112,37 +114,31 @@ pub fn draw_only(
                                 &mut trips,
                             );
                             out.visits += visits.len() as u64;
-                            let network_rng = seeds.stream(Stream::Network);
-                            let checks_rng = seeds.stream(Stream::Checks);
-                            let prompts_rng = seeds.stream(Stream::Prompts);
-                            for _ in 0..policies {
-                                let mut network = network_rng.clone();
-                                let mut checks = checks_rng.clone();
-                                let mut prompts = prompts_rng.clone();
-                                let mut alive_until = SimTime(i64::MIN);
-                                let mut cold_starts = 0u64;
-                                for visit in visits.iter() {
-                                    let cold = visit.open >= alive_until;
-                                    alive_until = visit.alive_until;
-                                    if cold && visit.open >= SimTime::ZERO && visit.open < horizon {
-                                        let latency = check_latency.sample_ms(&mut checks);
-                                        out.checksum = out.checksum.wrapping_add(latency as u64);
-                                        cold_starts += 1;
-                                    }
+                            let mut network = seeds.stream(Stream::Network);
+                            let mut checks = seeds.stream(Stream::Checks);
+                            // The prompt stream is seeded like the others
+                            // but drawn from only when a prompt shows.
+                            std::hint::black_box(seeds.stream(Stream::Prompts));
+                            let mut alive_until = SimTime(i64::MIN);
+                            let mut cold_starts = 0u64;
+                            for visit in visits.iter() {
+                                let cold = visit.open >= alive_until;
+                                alive_until = visit.alive_until;
+                                if cold && visit.open >= SimTime::ZERO && visit.open < horizon {
+                                    let latency = check_latency.sample_ms(&mut checks);
+                                    out.checksum = out.checksum.wrapping_add(latency as u64);
+                                    cold_starts += 1;
                                 }
-                                out.check_draws += cold_starts;
-                                if cold_starts > 0 {
-                                    let noise: f64 = StandardNormal.sample(&mut network);
-                                    let failure: f64 = network.random();
-                                    let fraction: f64 = network.random();
-                                    out.checksum = out
-                                        .checksum
-                                        .wrapping_add((noise + failure + fraction).to_bits());
-                                    out.download_draws += 1;
-                                }
-                                // The prompt stream is copied like the others
-                                // but drawn from only when a prompt shows.
-                                std::hint::black_box(&mut prompts);
+                            }
+                            out.check_draws += cold_starts;
+                            if cold_starts > 0 {
+                                let noise: f64 = StandardNormal.sample(&mut network);
+                                let failure: f64 = network.random();
+                                let fraction: f64 = network.random();
+                                out.checksum = out
+                                    .checksum
+                                    .wrapping_add((noise + failure + fraction).to_bits());
+                                out.download_draws += 1;
                             }
                             out.checksum = out
                                 .checksum
