@@ -13,6 +13,7 @@
 
 use std::path::Path;
 
+use crate::model::user::TRAIL_BYTES_PER_VISIT;
 use crate::scenario::Scenario;
 use crate::stats::bins::{COUNTERS, GAUGES};
 
@@ -150,8 +151,10 @@ pub fn estimate_memory(scenario: &Scenario, replications: u32, threads: usize) -
         .saturating_mul(one_bins);
 
     let (max_launches, _) = launches_per_user(scenario);
-    let user_buffers = (max_launches * 2.0 + 16.0) as u64 * VISIT_BYTES;
-    let accumulators = ACCUMULATORS_PER_THREAD * policies * hosts.max(1) * one_bins;
+    let user_buffers =
+        (max_launches * 2.0 + 16.0) as u64 * (VISIT_BYTES + TRAIL_BYTES_PER_VISIT as u64);
+    // One more set per host holds the changes that all policies share.
+    let accumulators = ACCUMULATORS_PER_THREAD * (policies + 1) * hosts.max(1) * one_bins;
     let thread_buffers = threads.saturating_mul(accumulators + user_buffers);
 
     // Each host adds at most as many `|client=` curves as a policy has.

@@ -25,8 +25,8 @@ mod startup;
 mod tests;
 mod trips;
 
-pub use sharing::Trail;
 use sharing::{differ_only_in_action, Sharing, Snapshot};
+pub use sharing::{Trail, TRAIL_BYTES_PER_VISIT};
 
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};

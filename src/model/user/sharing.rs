@@ -17,6 +17,12 @@ use crate::stats::bins::Change;
 use crate::stats::tally::Tally;
 use crate::time::SimTime;
 
+/// Bytes of the lead's trail per visit, for the memory estimate: one
+/// snapshot and, as an estimate, up to 24 changes (a launch writes about
+/// ten and each 15-minute bin of foreground time two more).
+pub const TRAIL_BYTES_PER_VISIT: usize =
+    std::mem::size_of::<Snapshot>() + 24 * std::mem::size_of::<Change>();
+
 /// The lead's state when it was about to handle the open of one visit.
 #[derive(Clone)]
 pub(super) struct Snapshot {
