@@ -15,7 +15,7 @@ use rollout_sim::engine::rng::{ReplicationSeeds, Stream};
 use rollout_sim::engine::runner::{self, RunOptions, RunSetup};
 use rollout_sim::model::launches::draw_visits;
 use rollout_sim::model::population::{LaunchSource, PopulationPlan};
-use rollout_sim::model::user::{simulate_user, UserScratch};
+use rollout_sim::model::user::{simulate_policies, simulate_user, UserScratch};
 use rollout_sim::scenario;
 use rollout_sim::stats::bins::Bins;
 use rollout_sim::time::{SimTime, MS_PER_HOUR};
@@ -172,6 +172,41 @@ fn bench_simulate_user(c: &mut Criterion) {
             );
         });
     }
+    // Every policy in one call, where later policies take over the end of
+    // the first one's timeline, against the sum of the four above.
+    group.bench_function("all_policies_shared", |b| {
+        let mut scratch = UserScratch::default();
+        let shape = || {
+            Bins::new(
+                scenario.run.bins(),
+                scenario.run.sample_every.0,
+                scenario.versions.len(),
+            )
+        };
+        b.iter_batched_ref(
+            || (vec![shape(); scenario.policies.len()], shape()),
+            |(bins, shared)| {
+                for (index, (user, visits, trips)) in users.iter().enumerate() {
+                    let streams = setup.policy_streams(0, index as u64);
+                    simulate_policies(
+                        &ctx,
+                        &user.traits,
+                        &scenario.networks[user.network],
+                        visits,
+                        trips,
+                        &scenario.policies,
+                        &streams,
+                        &mut scratch,
+                        bins,
+                        shared,
+                        0,
+                        1,
+                    );
+                }
+            },
+            BatchSize::LargeInput,
+        );
+    });
     group.finish();
 }
 
