@@ -27,10 +27,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
-use rayon::prelude::*;
 
 use crate::engine::rng::{ReplicationSeeds, Stream};
 use crate::engine::runner::{Progress, RunOptions, RunSetup};
+use crate::engine::workers::run_chunks;
 use crate::model::background_trips::BackgroundTrip;
 use crate::model::launches::Visit;
 use crate::model::population::LaunchSource;
@@ -90,70 +90,64 @@ pub fn draw_only(
         let population = setup.population(replication);
         let replication_seeds = ReplicationSeeds::new(setup.seed, replication);
         let chunks = population.div_ceil(CHUNK);
-        let result = pool.install(|| {
-            (0..chunks)
-                .into_par_iter()
-                .fold(
-                    || {
-                        (
-                            FloorOutput::default(),
-                            Vec::<Visit>::new(),
-                            Vec::<BackgroundTrip>::new(),
-                        )
-                    },
-                    |(mut out, mut visits, mut trips), chunk| {
-                        let start = chunk * CHUNK;
-                        let end = (start + CHUNK).min(population);
-                        for index in start..end {
-                            let seeds = replication_seeds.user(index);
-                            let user = setup.prepare_seeded_user(
-                                replication,
-                                index,
-                                seeds,
-                                &mut visits,
-                                &mut trips,
-                            );
-                            out.visits += visits.len() as u64;
-                            let mut network = seeds.stream(Stream::Network);
-                            let mut checks = seeds.stream(Stream::Checks);
-                            // The prompt stream is seeded like the others
-                            // but drawn from only when a prompt shows.
-                            std::hint::black_box(seeds.stream(Stream::Prompts));
-                            let mut alive_until = SimTime(i64::MIN);
-                            let mut cold_starts = 0u64;
-                            for visit in visits.iter() {
-                                let cold = visit.open >= alive_until;
-                                alive_until = visit.alive_until;
-                                if cold && visit.open >= SimTime::ZERO && visit.open < horizon {
-                                    let latency = check_latency.sample_ms(&mut checks);
-                                    out.checksum = out.checksum.wrapping_add(latency as u64);
-                                    cold_starts += 1;
-                                }
+        let sets = pool.install(|| {
+            run_chunks(
+                chunks,
+                || {
+                    (
+                        FloorOutput::default(),
+                        Vec::<Visit>::new(),
+                        Vec::<BackgroundTrip>::new(),
+                    )
+                },
+                |(out, visits, trips), chunk| {
+                    let start = chunk * CHUNK;
+                    let end = (start + CHUNK).min(population);
+                    for index in start..end {
+                        let seeds = replication_seeds.user(index);
+                        let user =
+                            setup.prepare_seeded_user(replication, index, seeds, visits, trips);
+                        out.visits += visits.len() as u64;
+                        let mut network = seeds.stream(Stream::Network);
+                        let mut checks = seeds.stream(Stream::Checks);
+                        // The prompt stream is seeded like the others but
+                        // drawn from only when a prompt shows.
+                        std::hint::black_box(seeds.stream(Stream::Prompts));
+                        let mut alive_until = SimTime(i64::MIN);
+                        let mut cold_starts = 0u64;
+                        for visit in visits.iter() {
+                            let cold = visit.open >= alive_until;
+                            alive_until = visit.alive_until;
+                            if cold && visit.open >= SimTime::ZERO && visit.open < horizon {
+                                let latency = check_latency.sample_ms(&mut checks);
+                                out.checksum = out.checksum.wrapping_add(latency as u64);
+                                cold_starts += 1;
                             }
-                            out.check_draws += cold_starts;
-                            if cold_starts > 0 {
-                                let noise: f64 = StandardNormal.sample(&mut network);
-                                let failure: f64 = network.random();
-                                let fraction: f64 = network.random();
-                                out.checksum = out
-                                    .checksum
-                                    .wrapping_add((noise + failure + fraction).to_bits());
-                                out.download_draws += 1;
-                            }
+                        }
+                        out.check_draws += cold_starts;
+                        if cold_starts > 0 {
+                            let noise: f64 = StandardNormal.sample(&mut network);
+                            let failure: f64 = network.random();
+                            let fraction: f64 = network.random();
                             out.checksum = out
                                 .checksum
-                                .wrapping_add(user.traits.bucket.to_bits())
-                                .wrapping_add(visits.last().map_or(0, |v| v.close.0 as u64));
+                                .wrapping_add((noise + failure + fraction).to_bits());
+                            out.download_draws += 1;
                         }
-                        let finished =
-                            done.fetch_add(end - start, Ordering::Relaxed) + (end - start);
-                        progress(finished, total_work);
-                        (out, visits, trips)
-                    },
-                )
-                .map(|(out, _, _)| out)
-                .reduce(FloorOutput::default, FloorOutput::merge)
+                        out.checksum = out
+                            .checksum
+                            .wrapping_add(user.traits.bucket.to_bits())
+                            .wrapping_add(visits.last().map_or(0, |v| v.close.0 as u64));
+                    }
+                    let finished = done.fetch_add(end - start, Ordering::Relaxed) + (end - start);
+                    progress(finished, total_work);
+                },
+            )
         });
+        let result = sets
+            .into_iter()
+            .map(|(out, _, _)| out)
+            .fold(FloorOutput::default(), FloorOutput::merge);
         total = total.merge(result);
     }
     Ok(total)

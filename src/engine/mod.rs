@@ -6,3 +6,4 @@ pub mod floor;
 pub mod queue;
 pub mod rng;
 pub mod runner;
+pub mod workers;

@@ -5,9 +5,8 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use rayon::prelude::*;
-
 use crate::engine::rng::{ReplicationSeeds, Stream, UserSeeds};
+use crate::engine::workers::run_chunks;
 use crate::model::background_trips::BackgroundTrip;
 use crate::model::launches::Visit;
 use crate::model::population::{LaunchSource, PlannedUser, PopulationPlan};
@@ -179,6 +178,19 @@ impl<'a> RunSetup<'a> {
     }
 }
 
+/// One thread's working set: its partial counters and reusable buffers.
+struct Worker {
+    /// Counters by (policy, host), indexed `host + policy × hosts`.
+    counters: Vec<Bins>,
+    /// Per host: changes that every policy shares (see `simulate_policies`).
+    shared: Vec<Bins>,
+    /// Events handled.
+    handled: u64,
+    scratch: UserScratch,
+    visits: Vec<Visit>,
+    trips: Vec<BackgroundTrip>,
+}
+
 /// Runs every policy of a scenario over all replications.
 ///
 /// # Errors
@@ -234,91 +246,77 @@ pub fn run_until(
         };
         let chunks = (last - first).div_ceil(CHUNK);
         let replication_seeds = ReplicationSeeds::new(seed, replication);
-        let result = pool.install(|| {
-            (0..chunks)
-                .into_par_iter()
-                .fold(
-                    || {
-                        (
-                            empty(),
-                            shared_empty(),
-                            0u64,
-                            UserScratch::default(),
-                            Vec::<Visit>::new(),
-                            Vec::<BackgroundTrip>::new(),
-                        )
-                    },
-                    |(mut acc, mut shared, mut handled, mut scratch, mut visits, mut trips),
-                     chunk| {
-                        // The partial sums are dropped after a cancel, so
-                        // skipping the remaining chunks is enough.
-                        if cancelled() {
-                            return (acc, shared, handled, scratch, visits, trips);
-                        }
-                        let start = first + chunk * CHUNK;
-                        let end = (start + CHUNK).min(last);
-                        for index in start..end {
-                            let seeds = replication_seeds.user(index);
-                            let user = setup.prepare_seeded_user(
-                                replication,
-                                index,
-                                seeds,
-                                &mut visits,
-                                &mut trips,
-                            );
-                            let network = &scenario.networks[user.network];
-                            let host = user.traits.host as usize;
-                            // Every policy starts from the same three streams
-                            // (common random numbers), so they are seeded once
-                            // and copied.
-                            let streams = PolicyStreams {
-                                network: seeds.stream(Stream::Network),
-                                checks: seeds.stream(Stream::Checks),
-                                prompts: seeds.stream(Stream::Prompts),
-                            };
-                            handled += simulate_policies(
-                                &ctx,
-                                &user.traits,
-                                network,
-                                &visits,
-                                &trips,
-                                &scenario.policies,
-                                &streams,
-                                &mut scratch,
-                                &mut acc,
-                                &mut shared[host],
-                                host,
-                                hosts,
-                            );
-                        }
-                        let finished =
-                            done.fetch_add(end - start, Ordering::Relaxed) + (end - start);
-                        progress(finished, total_work);
-                        (acc, shared, handled, scratch, visits, trips)
-                    },
-                )
-                .map(|(mut acc, shared, handled, _, _, _)| {
-                    // Changes every policy took from the first one's timeline.
-                    for (index, bins) in acc.iter_mut().enumerate() {
-                        bins.merge(&shared[index % hosts]);
+        let sets = pool.install(|| {
+            run_chunks(
+                chunks,
+                || Worker {
+                    counters: empty(),
+                    shared: shared_empty(),
+                    handled: 0,
+                    scratch: UserScratch::default(),
+                    visits: Vec::new(),
+                    trips: Vec::new(),
+                },
+                |worker, chunk| {
+                    // The counters are dropped after a cancel, so skipping
+                    // the remaining chunks is enough.
+                    if cancelled() {
+                        return;
                     }
-                    (acc, handled)
-                })
-                .reduce(
-                    || (empty(), 0),
-                    |(mut a, handled_a), (b, handled_b)| {
-                        for (x, y) in a.iter_mut().zip(&b) {
-                            x.merge(y);
-                        }
-                        (a, handled_a + handled_b)
-                    },
-                )
+                    let start = first + chunk * CHUNK;
+                    let end = (start + CHUNK).min(last);
+                    for index in start..end {
+                        let seeds = replication_seeds.user(index);
+                        let user = setup.prepare_seeded_user(
+                            replication,
+                            index,
+                            seeds,
+                            &mut worker.visits,
+                            &mut worker.trips,
+                        );
+                        let network = &scenario.networks[user.network];
+                        let host = user.traits.host as usize;
+                        // Every policy starts from the same three streams
+                        // (common random numbers), so they are seeded once
+                        // and copied.
+                        let streams = PolicyStreams {
+                            network: seeds.stream(Stream::Network),
+                            checks: seeds.stream(Stream::Checks),
+                            prompts: seeds.stream(Stream::Prompts),
+                        };
+                        worker.handled += simulate_policies(
+                            &ctx,
+                            &user.traits,
+                            network,
+                            &worker.visits,
+                            &worker.trips,
+                            &scenario.policies,
+                            &streams,
+                            &mut worker.scratch,
+                            &mut worker.counters,
+                            &mut worker.shared[host],
+                            host,
+                            hosts,
+                        );
+                    }
+                    let finished = done.fetch_add(end - start, Ordering::Relaxed) + (end - start);
+                    progress(finished, total_work);
+                },
+            )
         });
+        // Integer sums: the order of the working sets does not matter.
+        let mut result = empty();
+        for worker in &sets {
+            for (index, bins) in result.iter_mut().enumerate() {
+                bins.merge(&worker.counters[index]);
+                // Changes every policy took from the first one's timeline.
+                bins.merge(&worker.shared[index % hosts]);
+            }
+            handled_events += worker.handled;
+        }
         if cancelled() {
             return Err(Cancelled.into());
         }
-        let (result, handled) = result;
-        handled_events += handled;
         by_replication.push(result);
     }
     // Reorder from [replication][policy × host] to [policy][replication]
