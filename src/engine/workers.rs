@@ -1,11 +1,11 @@
 //! Parallel loops over chunks of users with one working set per thread.
 //!
-//! Rayon's `fold` makes a fresh accumulator for every job and splits a
-//! range into only a few long jobs, so near the end of a replication one
-//! thread could sit idle while the other finished a job of a quarter of the
-//! users. Here every chunk is its own job, and a job borrows a working set
-//! (counters and scratch buffers) from those left idle by finished jobs, so
-//! there are about as many working sets as threads.
+//! Rayon's `fold` splits a range into a few long jobs and makes a fresh
+//! accumulator for each. Near the end of a replication, one thread could
+//! then sit idle while the other finished a job of a quarter of the users.
+//! Here every chunk is its own job, and a job borrows a working set
+//! (counters and scratch buffers) left idle by a finished job, so there are
+//! about as many working sets as threads.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -28,8 +28,8 @@ where
             .pop()
             .unwrap_or_else(&make)
     };
-    // Ranges of u64 do not split by length in rayon, so the chunks are
-    // counted in usize, which is 64 bits wide where this runs.
+    // Rayon cannot cap the job length on a range of u64, so the chunks are
+    // counted in usize.
     let count = usize::try_from(chunks).expect("the chunk count fits in usize");
     (0..count)
         .into_par_iter()
