@@ -5,8 +5,9 @@
 //! the parser's validation.
 
 use proptest::prelude::*;
-use rollout_sim::engine::runner::{run, RunOptions, RunOutput};
+use rollout_sim::engine::runner::{run, RunOptions, RunOutput, RunSetup};
 use rollout_sim::model::population::LaunchSource;
+use rollout_sim::model::user::{simulate_user, UserScratch};
 use rollout_sim::scenario::{self, Scenario, UpdateAction};
 use rollout_sim::stats::aggregate;
 use rollout_sim::stats::bins::{Bins, Counter, Gauge};
@@ -65,6 +66,32 @@ struct Release {
     rollout: Option<(u32, u32)>,
 }
 
+/// Field mechanisms, each on or off, so that the comparison of shared and
+/// full timelines meets every kind of event and policy setting.
+#[derive(Clone, Debug)]
+struct Field {
+    /// A second host: `applyUpdate()` restarts, and the callback (0 once,
+    /// 1 never, 2 repeat).
+    host: Option<(bool, u8)>,
+    /// An outage: start and length in hours, what it affects (0 checks,
+    /// 1 downloads, 2 both) and its failure probability.
+    outage: Option<(u32, u32, u8, f64)>,
+    /// Brief trips to the background per foreground hour, in segment 0.
+    trips_per_hour: Option<f64>,
+    /// An in-app timer check in minutes, for every policy or the last one.
+    timer: Option<(u32, bool)>,
+    /// The last policy's handler ships with the first release.
+    since_first_release: bool,
+    /// The first release fails to start on this share of devices, which
+    /// roll back.
+    start_failure: Option<f64>,
+    /// Every cold start waits for a check, and the download continues
+    /// after the timeout.
+    sync_check: Option<bool>,
+    /// Share of new users whose first launch runs the baseline.
+    stale_share: Option<f64>,
+}
+
 #[derive(Clone, Debug)]
 struct Params {
     platform: usize,
@@ -85,6 +112,7 @@ struct Params {
     policies: Vec<usize>,
     prompt_accept: f64,
     seed: u64,
+    field: Field,
 }
 
 const PLATFORMS: [&str; 4] = ["wechat", "wechat-2019", "alipay", "douyin"];
@@ -134,6 +162,35 @@ fn params() -> impl Strategy<Value = Params> {
                 rollout,
             },
         );
+    let field = (
+        (
+            prop::option::of((any::<bool>(), 0u8..3)),
+            prop::option::of((0u32..20, 1u32..10, 0u8..3, 0.05f64..=1.0)),
+            prop::option::of(0.2f64..4.0),
+            prop::option::of((1u32..60, any::<bool>())),
+        ),
+        (
+            any::<bool>(),
+            prop::option::of(0.0f64..0.5),
+            prop::option::of(any::<bool>()),
+            prop::option::of(0.0f64..=1.0),
+        ),
+    )
+        .prop_map(
+            |(
+                (host, outage, trips_per_hour, timer),
+                (since_first_release, start_failure, sync_check, stale_share),
+            )| Field {
+                host,
+                outage,
+                trips_per_hour,
+                timer,
+                since_first_release,
+                start_failure,
+                sync_check,
+                stale_share,
+            },
+        );
     (
         (0usize..4, 5u32..60, 1u32..3, 1u32..3, 0u32..40),
         (0.0f64..=1.0, 0.0f64..=1.0, any::<bool>(), 1u32..30),
@@ -146,6 +203,7 @@ fn params() -> impl Strategy<Value = Params> {
             0.0f64..=1.0,
             any::<u64>(),
         ),
+        field,
     )
         .prop_map(
             |(
@@ -156,6 +214,7 @@ fn params() -> impl Strategy<Value = Params> {
                 releases,
                 (undo, incident),
                 (policies, prompt_accept, seed),
+                field,
             )| Params {
                 platform,
                 users,
@@ -174,6 +233,7 @@ fn params() -> impl Strategy<Value = Params> {
                 policies,
                 prompt_accept,
                 seed,
+                field,
             },
         )
 }
@@ -188,24 +248,58 @@ fn scenario_text(p: &Params) -> String {
         p.seed >> 1
     );
     text += &format!(
-        "[population]\nusers = {}\nbaseline_version = \"1.0.0\"\nnew_users_per_day = {}\n\n",
+        "[population]\nusers = {}\nbaseline_version = \"1.0.0\"\nnew_users_per_day = {}\n",
         p.users, p.new_users_per_day
     );
+    if let Some(share) = p.field.stale_share {
+        text += &format!(
+            "stale_first_launch_share = {share:.3}\nstale_first_launch_version = \"1.0.0\"\n"
+        );
+    }
+    text += "\n";
     let segment_shares = shares(&p.segments.iter().map(|s| s.weight).collect::<Vec<_>>());
     for (i, (segment, share)) in p.segments.iter().zip(&segment_shares).enumerate() {
         let (kind, a, b) = segment.session;
         let (keep_kind, keep_a, keep_b) = segment.keep_alive;
         text += &format!(
-            "[[population.segment]]\nname = \"s{i}\"\nshare = {share}\nlaunches_per_day = {:.3}\nsession = {}\nkeep_alive = {}\n\n",
+            "[[population.segment]]\nname = \"s{i}\"\nshare = {share}\nlaunches_per_day = {:.3}\nsession = {}\nkeep_alive = {}\n",
             segment.launches_per_day,
             distribution(kind, a, b),
             distribution(keep_kind, keep_a, keep_b),
         );
+        if let (0, Some(per_hour)) = (i, p.field.trips_per_hour) {
+            text +=
+                &format!("brief_backgrounds_per_hour = {per_hour:.3}\nbrief_background = \"2m\"\n");
+        }
+        text += "\n";
     }
     text += &format!(
-        "[client]\nplatform = \"{platform}\"\nperiodic_check_share = {:.4}\nupdate_manager_share = {:.4}\ncheck_on_hot_start = {}\nsync_timeout = \"{}s\"\n\n",
+        "[client]\nplatform = \"{platform}\"\nperiodic_check_share = {:.4}\nupdate_manager_share = {:.4}\ncheck_on_hot_start = {}\nsync_timeout = \"{}s\"\n",
         p.periodic_check_share, p.update_manager_share, p.check_on_hot_start, p.sync_timeout_s
     );
+    if let Some(continue_after_timeout) = p.field.sync_check {
+        text += &format!(
+            "sync_check_on_cold_start = true\ncontinue_after_timeout = {continue_after_timeout}\n"
+        );
+    }
+    if p.field.start_failure.is_some() {
+        text += "on_device_rollback = true\n";
+    }
+    text += "\n";
+    if let Some((restarts, callback)) = p.field.host {
+        let callback = ["once", "never", "repeat"][callback as usize];
+        text += "[[host]]\nname = \"phone\"\nshare = 0.6\n\n";
+        text += &format!(
+            "[[host]]\nname = \"other\"\nshare = 0.4\napply_update_restarts = {restarts}\nupdate_ready_callback = \"{callback}\"\nkeep_alive = \"20m\"\n\n"
+        );
+    }
+    if let Some((from_h, length_h, affects, failure)) = p.field.outage {
+        let affects = ["checks", "downloads", "both"][affects as usize];
+        text += &format!(
+            "[[outage]]\nname = \"o\"\nfrom = \"{from_h}h\"\nuntil = \"{}h\"\naffects = \"{affects}\"\nfailure = {failure:.3}\n\n",
+            from_h + length_h
+        );
+    }
     let network_shares = shares(&p.networks.iter().map(|n| n.weight).collect::<Vec<_>>());
     for (i, (network, share)) in p.networks.iter().zip(&network_shares).enumerate() {
         text += &format!(
@@ -223,6 +317,9 @@ fn scenario_text(p: &Params) -> String {
             "[[release]]\nversion = \"2.{i}.0\"\nat = \"{at_h}h\"\nsize = \"{}KB\"\ncritical = {}\n",
             release.size_kb, release.critical
         );
+        if let (0, Some(share)) = (i, p.field.start_failure) {
+            text += &format!("start_failure = {share:.3}\n");
+        }
         if release.minimum_required && !alipay {
             text += "minimum_required = true\n";
         }
@@ -255,9 +352,18 @@ fn scenario_text(p: &Params) -> String {
             from_h + length_h
         );
     }
-    for &action in &p.policies {
+    for (position, &action) in p.policies.iter().enumerate() {
         let name = ACTIONS[action];
+        let last = position + 1 == p.policies.len();
         text += &format!("[[policy]]\nname = \"{name}\"\non_update_ready = \"{name}\"\n");
+        if let Some((minutes, every_policy)) = p.field.timer {
+            if every_policy || last {
+                text += &format!("foreground_check_every = \"{minutes}m\"\n");
+            }
+        }
+        if p.field.since_first_release && last {
+            text += "since_version = \"2.0.0\"\n";
+        }
         match name {
             "prompt" => text += &format!("accept = {:.3}\n", p.prompt_accept),
             "on_resume" | "on_suspend" => text += "min_background = \"10m\"\n",
@@ -339,6 +445,47 @@ fn check_counts(bins: &Bins, policy: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Simulates every user under every policy in full, one policy at a time,
+/// with no sharing between policies: `[host][policy][replication]`.
+fn full_simulation(scenario: &Scenario) -> Vec<Vec<Vec<Bins>>> {
+    let source = LaunchSource::Synthetic;
+    let setup = RunSetup::new(scenario, &source, &RunOptions::default());
+    let ctx = setup.context();
+    let shape = Bins::new(
+        scenario.run.bins(),
+        scenario.run.sample_every.0,
+        scenario.versions.len(),
+    );
+    let hosts = scenario.hosts.len().max(1);
+    let replications = setup.replications as usize;
+    let mut out = vec![vec![vec![shape; replications]; scenario.policies.len()]; hosts];
+    let (mut visits, mut trips) = (Vec::new(), Vec::new());
+    let mut scratch = UserScratch::default();
+
+    for replication in 0..setup.replications {
+        for index in 0..setup.population(replication) {
+            let user = setup.prepare_user(replication, index, &mut visits, &mut trips);
+            let streams = setup.policy_streams(replication, index);
+            let host = user.traits.host as usize;
+            for (policy, per_policy) in scenario.policies.iter().zip(&mut out[host]) {
+                simulate_user(
+                    &ctx,
+                    &user.traits,
+                    &scenario.networks[user.network],
+                    &visits,
+                    &trips,
+                    policy,
+                    &mut streams.clone(),
+                    &mut scratch,
+                    &mut per_policy[replication as usize],
+                    None,
+                );
+            }
+        }
+    }
+    out
+}
+
 fn check_case(p: &Params) -> Result<(), TestCaseError> {
     let text = scenario_text(p);
     let scenario = match scenario::parse(&text, "generated.toml", None) {
@@ -359,8 +506,25 @@ fn check_case(p: &Params) -> Result<(), TestCaseError> {
         "3 threads differ"
     );
 
+    // Later policies that take over the first one's timeline give exactly
+    // the counters of simulating every policy in full.
+    let full = full_simulation(&scenario);
+    if scenario.hosts.is_empty() {
+        prop_assert!(
+            full[0] == output.bins,
+            "sharing differs from full simulation"
+        );
+    } else {
+        prop_assert!(
+            full == output.clients,
+            "sharing differs from full simulation by host"
+        );
+    }
+
     let width = scenario.run.sample_every.0;
-    let undone = p.undo != 0;
+    // A revert, a rollback or an on-device rollback takes the newest
+    // package away again.
+    let undone = p.undo != 0 || p.field.start_failure.is_some();
     for (policy, reps) in scenario.policies.iter().zip(&output.bins) {
         for bins in reps {
             check_counts(bins, &policy.name)?;

@@ -1,11 +1,11 @@
 //! Sharing the tail of a timeline between policies.
 //!
 //! Policies differ only where a timeline consults the policy's action
-//! (`onUpdateReady`, a resume or a suspend with an update waiting). Once two
-//! policies have brought a user to the same state, and the first policy's
-//! timeline never consults its action again nor draws from a stream whose
-//! position differs between the two, the rest of the two timelines is the
-//! same step for step. The first policy (the lead) records every change it
+//! (`onUpdateReady`, a resume or a suspend with an update waiting). Suppose
+//! two policies have brought a user to the same state. If the first
+//! policy's timeline never consults its action again, and never draws from
+//! a stream whose position differs between the two, then the rest of the
+//! two timelines is the same step for step. The first policy (the lead) records every change it
 //! makes to its counters and a snapshot of its state at each launch; every
 //! later policy compares itself with the snapshot at each of its launches
 //! and, at the first match, adds the lead's remaining changes instead of
@@ -43,8 +43,9 @@ pub(super) struct Snapshot {
     action_reads: u32,
 }
 
-/// What the lead policy's timeline left for the others: its snapshots, its
-/// changes, and its streams, events and action reads at the end.
+/// The record the lead policy's timeline leaves for the others: its
+/// snapshots, its changes, and its streams, events and action reads at the
+/// end.
 #[derive(Default)]
 pub struct Trail {
     pub(super) snapshots: Vec<Snapshot>,
@@ -54,7 +55,7 @@ pub struct Trail {
     pub(super) action_reads: u32,
 }
 
-/// How a timeline takes part in sharing.
+/// The part a timeline plays in sharing.
 pub(super) enum Sharing<'s> {
     /// Simulated in full on its own.
     Off,
@@ -103,19 +104,23 @@ impl Trail {
             && queue_empty
             && snapshot.tick == tick
             && tick.is_none_or(|tick| tick > t);
-        // A stream may differ between the two if the lead never drew from
-        // it after this point.
-        let at = &snapshot.streams;
-        let streams = (sim.streams.network == at.network || lead_end.network == at.network)
-            && (sim.streams.checks == at.checks || lead_end.checks == at.checks)
-            && (sim.streams.prompts == at.prompts || lead_end.prompts == at.prompts);
         let meets = quiet
             && self.action_reads == snapshot.action_reads
             && sim.trip_cursor == snapshot.trip_cursor
-            && streams
+            && streams_agree(sim.streams, &snapshot.streams, lead_end)
             && sim.state == snapshot.state;
         meets.then_some(snapshot)
     }
+}
+
+/// Returns whether a timeline whose streams are at `now` can continue the
+/// lead's from a snapshot with streams at `at`, the lead's ending at
+/// `lead_end`. A stream may differ between the two only if the lead never
+/// drew from it after the snapshot.
+fn streams_agree(now: &PolicyStreams, at: &PolicyStreams, lead_end: &PolicyStreams) -> bool {
+    (now.network == at.network || lead_end.network == at.network)
+        && (now.checks == at.checks || lead_end.checks == at.checks)
+        && (now.prompts == at.prompts || lead_end.prompts == at.prompts)
 }
 
 impl Snapshot {
@@ -147,5 +152,59 @@ impl Snapshot {
     /// Events the lead had handled when it took this snapshot.
     pub(super) fn events(&self) -> u64 {
         self.events
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+    use crate::engine::rng::SimRng;
+
+    fn streams(seed: u64) -> PolicyStreams {
+        PolicyStreams {
+            network: SimRng::seed_from_u64(seed),
+            checks: SimRng::seed_from_u64(seed + 1),
+            prompts: SimRng::seed_from_u64(seed + 2),
+        }
+    }
+
+    fn draw(rng: &mut SimRng) {
+        let _: u64 = rng.random();
+    }
+
+    #[test]
+    fn equal_streams_agree_whatever_the_lead_draws() {
+        let at = streams(1);
+        let mut lead_end = at.clone();
+        draw(&mut lead_end.network);
+        draw(&mut lead_end.checks);
+        assert!(streams_agree(&at.clone(), &at, &lead_end));
+    }
+
+    #[test]
+    fn differing_stream_agrees_if_lead_never_draws_it() {
+        let at = streams(1);
+        let mut now = at.clone();
+        draw(&mut now.network);
+        let mut lead_end = at.clone();
+        draw(&mut lead_end.checks);
+        assert!(streams_agree(&now, &at, &lead_end));
+    }
+
+    #[test]
+    fn differing_stream_disagrees_if_lead_draws_it() {
+        let at = streams(1);
+        let mut now = at.clone();
+        draw(&mut now.network);
+        let mut lead_end = at.clone();
+        draw(&mut lead_end.network);
+        assert!(!streams_agree(&now, &at, &lead_end));
+        let mut now = at.clone();
+        draw(&mut now.prompts);
+        let mut lead_end = at.clone();
+        draw(&mut lead_end.prompts);
+        assert!(!streams_agree(&now, &at, &lead_end));
     }
 }
