@@ -43,10 +43,12 @@ fn highest(values: &[Option<f64>]) -> Option<usize> {
     lowest(&negated)
 }
 
+/// Formats hours with the comparison table's two decimals, so a figure in
+/// the sentence reads as in the table (17.25, not 17.2).
 fn hours(value: f64, lang: Lang) -> String {
     match lang {
-        Lang::En => format!("{value:.1} h"),
-        Lang::ZhCn => format!("{value:.1} 小时"),
+        Lang::En => format!("{value:.2} h"),
+        Lang::ZhCn => format!("{value:.2} 小时"),
     }
 }
 
@@ -213,4 +215,17 @@ pub fn reading(result: &RunResult, lang: Lang) -> Vec<String> {
         lang,
     ));
     sentences
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hours_keep_quarter_hours() {
+        // tXX figures are multiples of the bin width, often a quarter hour.
+        assert_eq!(hours(17.25, Lang::En), "17.25 h");
+        assert_eq!(hours(0.75, Lang::ZhCn), "0.75 小时");
+        assert_eq!(hours(3.0, Lang::En), "3.00 h");
+    }
 }

@@ -97,9 +97,12 @@ fn format_value(value: Option<f64>, format: Format, lang: Lang) -> String {
     }
 }
 
-/// Formats a whole number with a comma between groups of three digits.
+/// Formats a number rounded to a whole number (halves away from zero) with a
+/// comma between groups of three digits.
 pub fn group_thousands(value: f64) -> String {
-    let digits = format!("{:.0}", value.abs());
+    // `{:.0}` alone rounds halves to even, so 1,062.5 would read 1,062 in a
+    // sentence and 1,063 in the table.
+    let digits = format!("{:.0}", value.abs().round());
     let mut grouped = String::new();
     for (index, digit) in digits.chars().enumerate() {
         if index > 0 && (digits.len() - index) % 3 == 0 {
@@ -338,5 +341,12 @@ mod tests {
         assert_eq!(group_thousands(999.0), "999");
         assert_eq!(group_thousands(1234.4), "1,234");
         assert_eq!(group_thousands(1_234_567.0), "1,234,567");
+    }
+
+    #[test]
+    fn halves_round_away_from_zero() {
+        assert_eq!(group_thousands(1_062.5), "1,063");
+        assert_eq!(group_thousands(2.5), "3");
+        assert_eq!(group_thousands(-2.5), "-3");
     }
 }
