@@ -355,7 +355,8 @@ fn print_report(
         lang.pick("events", "事件数"),
         lang.pick("events/s", "事件/秒"),
         lang.pick("events/s per thread", "每线程事件/秒"),
-        lang.pick("handled", "实际处理"),
+        lang.pick("handled", "逐个处理"),
+        lang.pick("handled/s per thread", "每线程逐个处理/秒"),
         lang.pick("floor (s)", "随机数下限（秒）"),
         lang.pick("time / floor", "用时/下限"),
         lang.pick("peak memory (MiB)", "峰值内存（MiB）"),
@@ -372,6 +373,7 @@ fn print_report(
             format!("{events_per_s:.3e}"),
             format!("{:.3e}", events_per_s / m.threads as f64),
             format!("{:.1} %", m.handled as f64 / m.events.max(1) as f64 * 100.0),
+            format!("{:.3e}", m.handled as f64 / m.engine_s / m.threads as f64),
             m.floor_s.map_or_else(|| "-".into(), |f| format!("{f:.2}")),
             m.floor_s
                 .map_or_else(|| "-".into(), |f| format!("{:.2}", m.engine_s / f)),
