@@ -217,10 +217,11 @@ pub fn simulate_user(
 /// Simulates one user under every policy, from the same `streams` (common
 /// random numbers); policy `p` counts into `bins[first + p × step]`.
 ///
-/// When every later policy took over the end of the first policy's timeline
-/// (see [`Trail`]), the first policy's changes are added once, to `shared`,
-/// and each later policy takes back the part before its takeover point;
-/// `shared` must then be merged into every policy's counters. Returns the
+/// The first policy counts into `shared`, which must be merged into every
+/// policy's counters. When every later policy took over the end of the
+/// first policy's timeline (see [`Trail`]), each takes back the part before
+/// its takeover point. Otherwise the first policy's changes move from
+/// `shared` to its own counters. Returns the
 /// events handled, which is fewer than the events counted when policies
 /// shared the end of a timeline.
 #[allow(clippy::too_many_arguments)]
@@ -261,7 +262,7 @@ pub fn simulate_policies(
         lead,
         &mut lead_streams,
         queue,
-        &mut Recorder::new(&bins[first], &mut trail.changes),
+        &mut Recorder::new(shared, &mut trail.changes),
         None,
         Sharing::Lead(&mut trail.snapshots),
     );
@@ -290,14 +291,17 @@ pub fn simulate_policies(
         handled += played.handled;
         meetings.push(played.met);
     }
+    // The lead counted into `shared`, which every policy receives. Later
+    // policies take back what came before their takeover point. When one
+    // of them never took over, the lead's changes move to its own counters.
     let changes = &trail.changes;
     if meetings.iter().all(Option::is_some) {
-        shared.apply(changes);
         for (p, met) in meetings.iter().enumerate() {
             let from = met.unwrap_or_default();
             bins[first + (p + 1) * step].retract(&changes[..from]);
         }
     } else {
+        shared.retract(changes);
         bins[first].apply(changes);
         for (p, met) in meetings.iter().enumerate() {
             if let Some(from) = *met {

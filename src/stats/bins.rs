@@ -303,6 +303,30 @@ impl Bins {
         Some((base + first as usize, base + last_exclusive as usize))
     }
 
+    /// Adds one change, as [`Bins::apply`] does for each.
+    #[inline(always)]
+    pub(crate) fn apply_one(&mut self, change: Change) {
+        match change {
+            Change::Counter { slot, amount } => {
+                let value = &mut self.counters[slot as usize];
+                *value = value.wrapping_add(amount);
+            }
+            Change::VersionLaunch { slot } => {
+                let value = &mut self.version_launches[slot as usize];
+                *value = value.wrapping_add(1);
+            }
+            Change::Interval { first, last } => {
+                self.gauge_deltas[first as usize] += 1;
+                self.gauge_deltas[last as usize] -= 1;
+            }
+            Change::Total { total, amount } => {
+                let value = &mut self.totals[total as usize];
+                *value = value.wrapping_add(amount);
+            }
+            Change::SyncDelay { ms } => self.sync_delays.record(ms),
+        }
+    }
+
     /// Adds changes recorded by a [`Recorder`](crate::stats::tally::Recorder)
     /// on counters of the same shape.
     pub fn apply(&mut self, changes: &[Change]) {

@@ -60,6 +60,15 @@ impl Histogram {
         }
         self.counts[bucket] = self.counts[bucket].wrapping_sub(1);
         self.total = self.total.wrapping_sub(1);
+        self.trim();
+    }
+
+    /// Drops zero counts at the end, so that equal histograms have equal
+    /// vectors whatever was recorded and taken back.
+    fn trim(&mut self) {
+        while self.counts.last() == Some(&0) {
+            self.counts.pop();
+        }
     }
 
     /// Adds another histogram's counts.
@@ -71,6 +80,7 @@ impl Histogram {
             *a = a.wrapping_add(*b);
         }
         self.total = self.total.wrapping_add(other.total);
+        self.trim();
     }
 
     /// The `q` quantile (0..=1) in milliseconds, or `None` when empty.
@@ -105,6 +115,20 @@ mod tests {
         assert!((p50 / 5_000.0 - 1.0).abs() < 0.016, "{p50}");
         assert!((p95 / 9_500.0 - 1.0).abs() < 0.016, "{p95}");
         assert_eq!(Histogram::default().quantile(0.5), None);
+    }
+
+    #[test]
+    fn retracting_restores_an_equal_histogram() {
+        let mut small = Histogram::default();
+        small.record(300);
+        let mut taken_back = small.clone();
+        taken_back.retract(90_000);
+        let mut part = Histogram::default();
+        part.record(90_000);
+        taken_back.merge(&part);
+        assert_eq!(taken_back, small);
+        small.retract(300);
+        assert_eq!(small, Histogram::default());
     }
 
     #[test]

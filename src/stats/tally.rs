@@ -69,22 +69,23 @@ impl Tally for Bins {
     }
 }
 
-/// Appends each change to a log instead of counting it, so that the log
-/// can later be added to counters of the same shape as `bins`, once or
-/// several times, or in parts.
+/// Counts into a [`Bins`] and appends each change to a log, so that the
+/// log can later be added to or taken back from counters of the same shape,
+/// in whole or in parts.
 pub struct Recorder<'a> {
-    bins: &'a Bins,
+    bins: &'a mut Bins,
     log: &'a mut Vec<Change>,
 }
 
 impl<'a> Recorder<'a> {
-    /// Logs changes to counters shaped like `bins` into `log`.
-    pub fn new(bins: &'a Bins, log: &'a mut Vec<Change>) -> Recorder<'a> {
+    /// Counts into `bins` and logs into `log`.
+    pub fn new(bins: &'a mut Bins, log: &'a mut Vec<Change>) -> Recorder<'a> {
         Recorder { bins, log }
     }
 
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, change: Change) {
+        self.bins.apply_one(change);
         self.log.push(change);
     }
 }
@@ -163,9 +164,10 @@ mod tests {
     fn recorded_changes_replay_to_the_same_counters() {
         let mut direct = Bins::new(3, 10, 2);
         exercise(&mut direct);
-        let shape = Bins::new(3, 10, 2);
+        let mut recorded = Bins::new(3, 10, 2);
         let mut log = Vec::new();
-        exercise(&mut Recorder::new(&shape, &mut log));
+        exercise(&mut Recorder::new(&mut recorded, &mut log));
+        assert_eq!(recorded, direct);
         // The empty interval writes nothing.
         assert_eq!(log.len(), 6);
         let mut replayed = Bins::new(3, 10, 2);
@@ -179,9 +181,9 @@ mod tests {
 
     #[test]
     fn retracted_changes_cancel_after_a_merge() {
-        let shape = Bins::new(3, 10, 2);
+        let mut shape = Bins::new(3, 10, 2);
         let mut log = Vec::new();
-        exercise(&mut Recorder::new(&shape, &mut log));
+        exercise(&mut Recorder::new(&mut shape, &mut log));
         // A part that holds only retractions wraps below zero, and merging
         // the changes back gives zero everywhere.
         let mut part = Bins::new(3, 10, 2);
