@@ -311,6 +311,16 @@ const ENGLISH: &[Case] = &[
         message: "error: s.toml:6:19: key `policy[0].accept`: missing: on_update_ready = \"prompt\" needs `accept`, the probability that a user accepts the prompt; add a number from 0 to 1, such as accept = 0.6",
     },
     Case {
+        name: "policy_accept_on_force",
+        scenario: "[[release]]\nversion = \"2.0.0\"\nat = \"0h\"\n[[policy]]\nname = \"hard\"\non_update_ready = \"force\"\naccept = 0.5\n",
+        message: "error: s.toml:7:10: key `policy[0].accept` = 0.5: `accept` applies to on_update_ready = \"prompt\" only; remove it or set on_update_ready = \"prompt\"",
+    },
+    Case {
+        name: "policy_min_background_on_prompt",
+        scenario: "[[release]]\nversion = \"2.0.0\"\nat = \"0h\"\n[[policy]]\nname = \"p\"\non_update_ready = \"prompt\"\naccept = 0.5\nmin_background = \"5m\"\n",
+        message: "error: s.toml:8:18: key `policy[0].min_background` = \"5m\": `min_background` applies to on_update_ready = \"on_resume\" or \"on_suspend\" only; remove it or set on_update_ready = \"on_resume\" or \"on_suspend\"",
+    },
+    Case {
         name: "platform_unknown",
         scenario: "[client]\nplatform = \"wexin\"\n",
         message: "error: s.toml:2:12: key `client.platform` = \"wexin\": unknown platform; use one of wechat, wechat-2019, alipay, douyin, codepush, expo",

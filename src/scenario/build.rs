@@ -1573,11 +1573,12 @@ fn build_policies(
             Some(value) => (value.get_ref().as_str(), value.span()),
             None => (defaults.default_action.value, pol.name.span()),
         };
-        let only = |field: &str, present: bool, allowed_for: &str| -> Result<()> {
-            if present {
+        // The error points at the key's own value.
+        let only = |field: &str, span: Option<Range<usize>>, allowed_for: &str| -> Result<()> {
+            if span.is_some() {
                 return Err(ctx.rule(
                     &key(field),
-                    Some(pol.name.span()),
+                    span,
                     &format!("`{field}` applies to on_update_ready = \"{allowed_for}\" only"),
                     &format!("`{field}` 仅适用于 on_update_ready = \"{allowed_for}\""),
                     &format!("remove it or set on_update_ready = \"{allowed_for}\""),
@@ -1586,11 +1587,11 @@ fn build_policies(
             }
             Ok(())
         };
-        let min_background_only = |present: bool| -> Result<()> {
-            if present {
+        let min_background_only = |span: Option<Range<usize>>| -> Result<()> {
+            if span.is_some() {
                 return Err(ctx.rule(
                     &key("min_background"),
-                    Some(pol.name.span()),
+                    span,
                     "`min_background` applies to on_update_ready = \"on_resume\" or \"on_suspend\" only",
                     "`min_background` 仅适用于 on_update_ready = \"on_resume\" 或 \"on_suspend\"",
                     "remove it or set on_update_ready = \"on_resume\" or \"on_suspend\"",
@@ -1601,13 +1602,17 @@ fn build_policies(
         };
         let action = match action_name {
             "none" | "force" | "force_critical" => {
-                only("accept", pol.accept.is_some(), "prompt")?;
-                only("accept_critical", pol.accept_critical.is_some(), "prompt")?;
-                min_background_only(pol.min_background.is_some())?;
+                only("accept", pol.accept.as_ref().map(Spanned::span), "prompt")?;
+                only(
+                    "accept_critical",
+                    pol.accept_critical.as_ref().map(Spanned::span),
+                    "prompt",
+                )?;
+                min_background_only(pol.min_background.as_ref().map(Spanned::span))?;
                 field::default_action(action_name)
             }
             "prompt" => {
-                min_background_only(pol.min_background.is_some())?;
+                min_background_only(pol.min_background.as_ref().map(Spanned::span))?;
                 let accept = match &pol.accept {
                     Some(value) => probability(ctx, &key("accept"), value)?,
                     None => {
@@ -1633,8 +1638,12 @@ fn build_policies(
                 }
             }
             "on_resume" | "on_suspend" => {
-                only("accept", pol.accept.is_some(), "prompt")?;
-                only("accept_critical", pol.accept_critical.is_some(), "prompt")?;
+                only("accept", pol.accept.as_ref().map(Spanned::span), "prompt")?;
+                only(
+                    "accept_critical",
+                    pol.accept_critical.as_ref().map(Spanned::span),
+                    "prompt",
+                )?;
                 let min_background = match &pol.min_background {
                     Some(raw) => duration(ctx, &key("min_background"), raw, false)?,
                     None => SimDuration::ZERO,
