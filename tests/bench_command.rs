@@ -21,7 +21,7 @@ fn bench_prints_a_row_per_size() {
     assert!(output.status.success(), "{output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("horizon 2d, 1 replications, 1 threads"),
+        stdout.contains("horizon 2d, replications 1, threads 1"),
         "{stdout}"
     );
     for users in ["500", "1000", "1500"] {
@@ -63,4 +63,19 @@ fn bench_rejects_horizon_off_the_bins() {
         .code(2)
         .stderr(contains("invalid value 100m for --horizon"))
         .stderr(contains("multiple of run.sample_every (15m)"));
+}
+
+#[test]
+fn bench_rejects_horizon_before_a_release() {
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/handler-since-version.toml"
+    );
+    rollout_sim()
+        .args(["bench", scenario, "--users", "100", "--horizon", "1h"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "the scenario publishes 2.0.1 at 1d, at or after this horizon",
+        ));
 }

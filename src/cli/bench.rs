@@ -24,6 +24,7 @@ use crate::engine::runner::{self, RunOptions};
 use crate::i18n::Lang;
 use crate::model::launches::Visit;
 use crate::model::user::{UserTraits, USER_STATE_BYTES};
+use crate::report::table::group_thousands;
 use crate::scenario::{self, Scenario};
 use crate::stats::bins::Total;
 
@@ -49,6 +50,15 @@ struct Measurement {
     floor_s: Option<f64>,
     /// Peak resident memory of the process (`VmHWM`), KiB.
     peak_kib: Option<u64>,
+}
+
+/// Formats a rate per second in millions (English) or ten-thousands
+/// (Chinese, 万), the units the benchmark document uses.
+fn rate(per_s: f64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{:.1} M", per_s / 1e6),
+        Lang::ZhCn => format!("{} 万", group_thousands(per_s / 1e4)),
+    }
 }
 
 /// Runs the `bench` command.
@@ -156,6 +166,25 @@ fn apply_horizon(scenario: &mut Scenario, text: &str, lang: Lang) -> Result<(), 
             &format!(
                 "请使用 run.sample_every（{width}）的正整数倍，且不超过 {} 个时间分箱",
                 scenario::MAX_BINS
+            ),
+            lang,
+        ));
+    }
+    // As `run` does, reject a horizon that ends before a release is
+    // published (`releases[0]` is the baseline).
+    let end = crate::time::SimTime::ZERO + horizon;
+    if let Some(late) = scenario.releases[1..].iter().find(|r| r.at >= end) {
+        let at = late.at - crate::time::SimTime::ZERO;
+        return Err(invalid_flag(
+            "--horizon",
+            text,
+            &format!(
+                "the scenario publishes {} at {at}, at or after this horizon; use a horizon longer than {at}",
+                late.version
+            ),
+            &format!(
+                "场景在 {at} 发布 {}，不早于该模拟时长；请使用长于 {at} 的模拟时长",
+                late.version
             ),
             lang,
         ));
@@ -317,7 +346,7 @@ fn print_report(
     let load_text = load.map_or_else(|| "?".to_string(), |l| format!("{l:.2}"));
     match lang {
         Lang::En => println!(
-            "{}: {} policies, horizon {}, {} replications, {threads} threads; 1-minute load average at start {load_text}",
+            "{}: {} policies, horizon {}, replications {}, threads {threads}; 1-minute load average at start {load_text}",
             scenario.run.name,
             scenario.policies.len(),
             scenario.run.horizon,
@@ -350,6 +379,7 @@ fn print_report(
     table.load_preset(UTF8_FULL_CONDENSED);
     table.set_header(vec![
         lang.pick("users", "用户数"),
+        lang.pick("users simulated", "模拟的用户数"),
         lang.pick("time (s)", "用时（秒）"),
         lang.pick("users/s", "用户/秒"),
         lang.pick("events", "事件数"),
@@ -367,13 +397,14 @@ fn print_report(
         let events_per_s = m.events as f64 / m.engine_s;
         table.add_row(vec![
             m.users.to_string(),
+            group_thousands(m.simulated_users as f64),
             format!("{:.2}", m.engine_s),
-            format!("{:.3e}", m.simulated_users as f64 / m.engine_s),
-            m.events.to_string(),
-            format!("{events_per_s:.3e}"),
-            format!("{:.3e}", events_per_s / m.threads as f64),
+            group_thousands(m.simulated_users as f64 / m.engine_s),
+            group_thousands(m.events as f64),
+            rate(events_per_s, lang),
+            rate(events_per_s / m.threads as f64, lang),
             format!("{:.1} %", m.handled as f64 / m.events.max(1) as f64 * 100.0),
-            format!("{:.3e}", m.handled as f64 / m.engine_s / m.threads as f64),
+            rate(m.handled as f64 / m.engine_s / m.threads as f64, lang),
             m.floor_s.map_or_else(|| "-".into(), |f| format!("{f:.2}")),
             m.floor_s
                 .map_or_else(|| "-".into(), |f| format!("{:.2}", m.engine_s / f)),
