@@ -131,7 +131,7 @@ fn merge_rejects_missing_shard() {
         .assert()
         .code(2)
         .stderr(contains(
-            "error: shards 1/3 of 3 are missing; run the missing shards and pass all of them",
+            "error: 1 of 3 shards missing: --shard 1/3; run them and pass all the shards",
         ));
     assert!(
         !out.exists(),
@@ -148,7 +148,7 @@ fn merge_rejects_missing_shard_in_chinese() {
         .assert()
         .code(2)
         .stderr(contains(
-            "错误：共 3 个分片，缺少 0/3, 2/3；请运行缺少的分片并全部传入",
+            "错误：共 3 个分片，缺少 2 个：--shard 0/3, --shard 2/3；请运行它们并传入全部分片",
         ));
 }
 

@@ -7,12 +7,14 @@
 //! sum of the N shards equals the unsharded run exactly, and `merge` writes
 //! the same bytes as the unsharded run.
 //!
-//! The file is the 8 bytes [`MAGIC`] followed by a [`ShardFile`] encoded
-//! with postcard.
+//! The file is the 8 bytes [`MAGIC`], a [`ShardFile`] encoded with
+//! postcard, and the SHA-256 of that encoding, so that a file damaged on its
+//! way between machines is rejected instead of merged.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::engine::runner::RunOutput;
 use crate::i18n::Lang;
@@ -26,8 +28,11 @@ pub const SHARD_FILE: &str = "shard.bin";
 pub const MAGIC: &[u8; 8] = b"RSIMSHRD";
 
 /// Version of the encoding after [`MAGIC`]; raised on any change of
-/// [`ShardFile`] or [`Bins`].
-pub const FORMAT: u32 = 1;
+/// [`ShardFile`], [`Bins`] or the file layout (2 added the checksum).
+pub const FORMAT: u32 = 2;
+
+/// Bytes of the SHA-256 at the end of a shard file.
+const CHECKSUM_BYTES: usize = 32;
 
 /// The counters of one shard and the run they belong to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -57,6 +62,13 @@ pub struct ShardFile {
     pub clients: Vec<Vec<Vec<Bins>>>,
 }
 
+/// The leading field of every format's encoding, read to name the format
+/// of a file this version cannot read.
+#[derive(Deserialize)]
+struct OldHeader {
+    format: u32,
+}
+
 /// A failure to read a shard file or to merge a set of shards.
 #[derive(Debug, thiserror::Error)]
 pub enum ShardError {
@@ -75,6 +87,12 @@ pub enum ShardError {
         path: PathBuf,
         /// The problem found, in English.
         reason: String,
+    },
+    /// The file's checksum does not match its contents.
+    #[error("{}: the shard file is damaged: its checksum does not match its contents", path.display())]
+    Damaged {
+        /// The file.
+        path: PathBuf,
     },
     /// The shard was run from another scenario text.
     #[error("{}: the shard was run from another scenario (SHA-256 {found}, expected {expected})", path.display())]
@@ -113,7 +131,7 @@ pub enum ShardError {
         second: PathBuf,
     },
     /// Some shards of `0..count` were not given.
-    #[error("shards {} of {count} are missing", format_indices(.missing, *.count))]
+    #[error("{} of {count} shards missing: {}", .missing.len(), format_indices(.missing, *.count))]
     Missing {
         /// The missing indices.
         missing: Vec<u64>,
@@ -133,10 +151,10 @@ fn format_indices(indices: &[u64], count: u64) -> String {
     let mut text: Vec<String> = indices
         .iter()
         .take(SHOWN)
-        .map(|i| format!("{i}/{count}"))
+        .map(|i| format!("--shard {i}/{count}"))
         .collect();
     if indices.len() > SHOWN {
-        text.push(format!("… ({} in all)", indices.len()));
+        text.push("…".to_string());
     }
     text.join(", ")
 }
@@ -158,8 +176,9 @@ impl ShardError {
                         "merge only shards of one run: the same scenario, --seed, --users, --replications and N"
                     }
                     ShardError::Duplicate { .. } => "pass each shard once",
-                    ShardError::Missing { .. } => "run the missing shards and pass all of them",
+                    ShardError::Missing { .. } => "run them and pass all the shards",
                     ShardError::Shape { .. } => "run the shard again",
+                    ShardError::Damaged { .. } => "copy the file again, or run the shard again",
                 };
                 format!("{self}; {fix}")
             }
@@ -175,6 +194,10 @@ impl ShardError {
             ),
             ShardError::NotShard { path, reason } => format!(
                 "{}：不是 rollout-sim 分片文件（{reason}）；请传入 `rollout-sim run --shard K/N` 写出的目录，并使用相同版本的 rollout-sim",
+                path.display()
+            ),
+            ShardError::Damaged { path } => format!(
+                "{}：分片文件已损坏，校验和与内容不符；请重新复制该文件，或重新运行该分片",
                 path.display()
             ),
             ShardError::OtherScenario {
@@ -207,7 +230,8 @@ impl ShardError {
                 second.display()
             ),
             ShardError::Missing { missing, count } => format!(
-                "共 {count} 个分片，缺少 {}；请运行缺少的分片并全部传入",
+                "共 {count} 个分片，缺少 {} 个：{}；请运行它们并传入全部分片",
+                missing.len(),
                 format_indices(missing, *count)
             ),
             ShardError::Shape { path } => format!(
@@ -219,11 +243,13 @@ impl ShardError {
 }
 
 impl ShardFile {
-    /// Encodes the file: [`MAGIC`], then postcard.
+    /// Encodes the file: [`MAGIC`], postcard, then the SHA-256 of the
+    /// postcard bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut bytes = MAGIC.to_vec();
         let body = postcard::to_stdvec(self).expect("counters always serialize");
         bytes.extend_from_slice(&body);
+        bytes.extend_from_slice(&Sha256::digest(&body));
         bytes
     }
 
@@ -232,15 +258,32 @@ impl ShardFile {
     ///
     /// # Errors
     /// [`ShardError::NotShard`] when the magic, the format or the encoding
-    /// is wrong.
+    /// is wrong, and [`ShardError::Damaged`] when the checksum does not
+    /// match.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ShardFile, ShardError> {
         let not_shard = |reason: String| ShardError::NotShard {
             path: path.to_path_buf(),
             reason,
         };
-        let body = bytes
+        let rest = bytes
             .strip_prefix(MAGIC.as_slice())
             .ok_or_else(|| not_shard("it does not start with the shard file signature".into()))?;
+        let split = rest.len().saturating_sub(CHECKSUM_BYTES);
+        let (body, checksum) = rest.split_at(split);
+        if checksum.len() < CHECKSUM_BYTES || Sha256::digest(body).as_slice() != checksum {
+            // A file of an earlier format has no checksum; name its format.
+            if let Ok(old) = postcard::from_bytes::<OldHeader>(rest) {
+                if old.format != FORMAT {
+                    return Err(not_shard(format!(
+                        "format {} where this version reads format {FORMAT}",
+                        old.format
+                    )));
+                }
+            }
+            return Err(ShardError::Damaged {
+                path: path.to_path_buf(),
+            });
+        }
         let file: ShardFile =
             postcard::from_bytes(body).map_err(|error| not_shard(format!("{error}")))?;
         if file.format != FORMAT {
@@ -431,7 +474,36 @@ mod tests {
         let mut bytes = shard(0, 1).to_bytes();
         bytes.truncate(12);
         let error = ShardFile::from_bytes(&bytes, Path::new("cut.bin")).expect_err("truncated");
-        assert!(matches!(error, ShardError::NotShard { .. }), "{error}");
+        assert!(matches!(error, ShardError::Damaged { .. }), "{error}");
+    }
+
+    #[test]
+    fn damaged_file_is_rejected() {
+        let mut bytes = shard(0, 1).to_bytes();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 1;
+        let error = ShardFile::from_bytes(&bytes, Path::new("bad.bin")).expect_err("damaged");
+        assert!(matches!(error, ShardError::Damaged { .. }), "{error}");
+        assert_eq!(
+            error.render(Lang::En),
+            "bad.bin: the shard file is damaged: its checksum does not match its contents; copy the file again, or run the shard again"
+        );
+    }
+
+    #[test]
+    fn earlier_format_is_named() {
+        let mut file = shard(0, 1);
+        file.format = 1;
+        // Format 1 had no checksum after the postcard bytes.
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&postcard::to_stdvec(&file).expect("encodes"));
+        let error = ShardFile::from_bytes(&bytes, Path::new("old.bin")).expect_err("old");
+        assert!(
+            error
+                .to_string()
+                .contains("format 1 where this version reads format 2"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -442,11 +514,11 @@ mod tests {
         };
         assert_eq!(
             error.render(Lang::En),
-            "shards 1/4, 3/4 of 4 are missing; run the missing shards and pass all of them"
+            "2 of 4 shards missing: --shard 1/4, --shard 3/4; run them and pass all the shards"
         );
         assert_eq!(
             error.render(Lang::ZhCn),
-            "共 4 个分片，缺少 1/4, 3/4；请运行缺少的分片并全部传入"
+            "共 4 个分片，缺少 2 个：--shard 1/4, --shard 3/4；请运行它们并传入全部分片"
         );
     }
 }
