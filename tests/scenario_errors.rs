@@ -311,6 +311,11 @@ const ENGLISH: &[Case] = &[
         message: "error: s.toml:6:19: key `policy[0].accept`: missing: on_update_ready = \"prompt\" needs `accept`, the probability that a user accepts the prompt; add a number from 0 to 1, such as accept = 0.6",
     },
     Case {
+        name: "population_without_users",
+        scenario: "[population]\nusers = 0\n",
+        message: "error: s.toml:2:9: key `population.users` = 0: a run with no existing users needs new users; set users to 1 or more, or set population.new_users_per_day above 0",
+    },
+    Case {
         name: "policy_accept_on_force",
         scenario: "[[release]]\nversion = \"2.0.0\"\nat = \"0h\"\n[[policy]]\nname = \"hard\"\non_update_ready = \"force\"\naccept = 0.5\n",
         message: "error: s.toml:7:10: key `policy[0].accept` = 0.5: `accept` applies to on_update_ready = \"prompt\" only; remove it or set on_update_ready = \"prompt\"",

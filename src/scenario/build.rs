@@ -1759,15 +1759,31 @@ fn build_population(
     client_keep_alive: &DurationDist,
 ) -> Result<Population> {
     let trace = raw.trace.is_some();
+    let has_new_users = raw
+        .new_users_per_day
+        .as_ref()
+        .is_some_and(|v| *v.get_ref() > 0.0);
     let users = match &raw.users {
         Some(value) => {
             let v = *value.get_ref();
-            if v < 0 || v as u64 > MAX_USERS || (v == 0 && !trace) {
+            // Zero existing users suits a trace, or a new mini-program whose
+            // users all arrive as new users.
+            if v == 0 && !trace && !has_new_users {
+                return Err(ctx.rule(
+                    "population.users",
+                    Some(value.span()),
+                    "a run with no existing users needs new users",
+                    "没有存量用户的运行需要新用户",
+                    "set users to 1 or more, or set population.new_users_per_day above 0",
+                    "请把 users 设为 1 或更大，或把 population.new_users_per_day 设为大于 0",
+                ));
+            }
+            if v < 0 || v as u64 > MAX_USERS {
                 return Err(ctx.error(
                     "population.users",
                     Some(value.span()),
                     Problem::OutOfRange {
-                        min: 1.0,
+                        min: 0.0,
                         max: MAX_USERS as f64,
                     },
                 ));
