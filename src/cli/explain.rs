@@ -294,6 +294,41 @@ fn describe(
         (TimelineKind::Restart { package, at_resume: true }, Lang::ZhCn) => {
             format!("回到前台时 applyUpdate()：本次启动运行 {}", v(package))
         }
+        (TimelineKind::CheckFailed { periodic: false }, Lang::En) => {
+            "the update check failed (server outage)".to_string()
+        }
+        (TimelineKind::CheckFailed { periodic: false }, Lang::ZhCn) => {
+            "更新检查失败（服务中断）".to_string()
+        }
+        (TimelineKind::CheckFailed { periodic: true }, Lang::En) => {
+            "the client's periodic check failed (server outage)".to_string()
+        }
+        (TimelineKind::CheckFailed { periodic: true }, Lang::ZhCn) => {
+            "客户端定期检查失败（服务中断）".to_string()
+        }
+        (TimelineKind::ApplyIgnored, Lang::En) => {
+            "applyUpdate() is ignored by this host; the new version waits for the next cold start"
+                .to_string()
+        }
+        (TimelineKind::ApplyIgnored, Lang::ZhCn) => {
+            "宿主客户端忽略 applyUpdate()；新版本等到下次冷启动".to_string()
+        }
+        (TimelineKind::SuspendRestart { package }, Lang::En) => format!(
+            "applyUpdate() in the background (on_suspend): the next resume shows {}",
+            v(package)
+        ),
+        (TimelineKind::SuspendRestart { package }, Lang::ZhCn) => {
+            format!("在后台 applyUpdate()（on_suspend）：下次回到前台显示 {}", v(package))
+        }
+        (TimelineKind::BriefBackground, Lang::En) => {
+            "briefly to the background (a dialog or payment page); the process stays alive"
+                .to_string()
+        }
+        (TimelineKind::BriefBackground, Lang::ZhCn) => {
+            "短暂切到后台（对话框或支付页面），进程保持存活".to_string()
+        }
+        (TimelineKind::BriefReturn, Lang::En) => "back to the foreground".to_string(),
+        (TimelineKind::BriefReturn, Lang::ZhCn) => "回到前台".to_string(),
         (TimelineKind::Close { alive_until }, Lang::En) => format!(
             "to the background; the process is destroyed after {} unless reopened",
             seconds_or_minutes((alive_until - at).0, lang)
@@ -414,6 +449,20 @@ pub(crate) fn render(
             ),
         }
     );
+    if let Some(host) = scenario.hosts.get(traits.host as usize) {
+        let restarts = yes_no(traits.apply_update_restarts);
+        let _ = writeln!(
+            out,
+            "{}",
+            match lang {
+                Lang::En => format!(
+                    "host client {}: applyUpdate() restarts {restarts}",
+                    host.name
+                ),
+                Lang::ZhCn => format!("宿主客户端 {}：applyUpdate() 会重启 {restarts}", host.name),
+            }
+        );
+    }
     if traits.is_new {
         let _ = writeln!(
             out,
@@ -673,6 +722,100 @@ on_update_ready = "force"
             .filter(|line| line.contains("cold start: runs") || line.contains("hot start: runs"))
             .count() as u64;
         assert_eq!(printed, launches);
+    }
+
+    /// Busy users on a host that ignores `applyUpdate()`, with brief trips
+    /// to the background and a long outage of the update checks.
+    const FIELD_USERS: &str = r#"
+[run]
+horizon = "3d"
+sample_every = "1h"
+seed = 5
+
+[population]
+users = 20
+baseline_version = "1.0"
+
+[[population.segment]]
+name = "busy"
+share = 1.0
+launches_per_day = 8.0
+session = { dist = "exponential", mean = "20m" }
+keep_alive = { dist = "uniform", min = "5m", max = "2h" }
+brief_backgrounds_per_hour = 3.0
+brief_background = "3m"
+
+[[host]]
+name = "phone"
+share = 0.5
+
+[[host]]
+name = "other"
+share = 0.5
+apply_update_restarts = false
+
+[[outage]]
+name = "checks down"
+from = "0h"
+until = "20h"
+affects = "checks"
+failure = 0.5
+
+[[release]]
+version = "2.0"
+at = "1h"
+size = "1MB"
+
+[[policy]]
+name = "force"
+on_update_ready = "force"
+
+[[policy]]
+name = "on_suspend"
+on_update_ready = "on_suspend"
+min_background = "1m"
+"#;
+
+    #[test]
+    fn timeline_shows_field_steps() {
+        let scenario =
+            scenario::parse(FIELD_USERS, "field-users.toml", None).expect("valid scenario");
+        let options = RunOptions::default();
+        let steps = [
+            // Asynchronous, synchronous and periodic checks.
+            ("check failed (server outage)", Counter::ChecksFailed),
+            ("applyUpdate() is ignored", Counter::ApplyIgnored),
+            ("applyUpdate() in the background", Counter::SuspendRestarts),
+            ("back to the foreground", Counter::BackgroundTrips),
+        ];
+        let mut seen = [0u64; 4];
+        for policy in 0..2 {
+            for user in 0..20 {
+                let selection = Selection {
+                    replication: 0,
+                    user,
+                    policy,
+                };
+                let replay = replay(
+                    &scenario,
+                    &LaunchSource::Synthetic,
+                    &options,
+                    &selection,
+                    Lang::En,
+                )
+                .expect("the user exists");
+                let text = render(&scenario, &selection, &replay, Lang::En);
+                assert!(text.contains("host client "), "{text}");
+                // Every counted step of these kinds has its line.
+                for (i, (line, counter)) in steps.iter().enumerate() {
+                    let printed = text.lines().filter(|l| l.contains(line)).count() as u64;
+                    assert_eq!(printed, replay.bins.counter_sum(*counter), "{line}\n{text}");
+                    seen[i] += printed;
+                }
+            }
+        }
+        // The scenario makes every kind happen.
+        assert!(seen.iter().all(|&n| n > 0), "{seen:?}");
     }
 
     #[test]

@@ -1020,6 +1020,7 @@ impl<'a, T: Tally> UserSim<'a, '_, T> {
         let latency = self.ctx.check_latency.sample_ms(&mut self.streams.checks);
         if self.check_fails(t) {
             self.bins.add(Counter::ChecksFailed, t, 1);
+            self.record(t, TimelineKind::CheckFailed { periodic: false });
             return;
         }
         queue.schedule(t + SimDuration(latency), Event::CheckDone);
@@ -1166,6 +1167,7 @@ impl<'a, T: Tally> UserSim<'a, '_, T> {
             // The host ignores applyUpdate(): the new version waits for the
             // next cold start.
             self.bins.add(Counter::ApplyIgnored, t, 1);
+            self.record(t, TimelineKind::ApplyIgnored);
             return;
         }
         let package = self.state.cached;
@@ -1237,6 +1239,7 @@ impl<'a, T: Tally> UserSim<'a, '_, T> {
         self.bins.add(Counter::Checks, t, 1);
         if self.check_fails(t) {
             self.bins.add(Counter::ChecksFailed, t, 1);
+            self.record(t, TimelineKind::CheckFailed { periodic: true });
             return;
         }
         let publication = self.ctx.schedule.target(self.traits.bucket, t);

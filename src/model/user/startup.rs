@@ -7,6 +7,7 @@ use rand::Rng;
 
 use super::{Attempt, Event, SyncOutcome, TimedOutDownload, UserSim};
 use crate::engine::queue::EventQueue;
+use crate::model::timeline::TimelineKind;
 use crate::scenario::{SkippedCritical, StaleSource};
 use crate::stats::bins::Counter;
 use crate::stats::tally::Tally;
@@ -86,6 +87,7 @@ impl<T: Tally> UserSim<'_, '_, T> {
             if client.continue_after_timeout {
                 if self.check_fails(t) {
                     self.bins.add(Counter::ChecksFailed, t, 1);
+                    self.record(t, TimelineKind::CheckFailed { periodic: false });
                 } else {
                     queue.schedule(t + SimDuration(latency), Event::CheckDone);
                 }
@@ -94,6 +96,7 @@ impl<T: Tally> UserSim<'_, '_, T> {
         }
         if self.check_fails(t) {
             self.bins.add(Counter::ChecksFailed, t, 1);
+            self.record(t, TimelineKind::CheckFailed { periodic: false });
             self.record_startup_wait(t, latency);
             return SyncOutcome::Failed;
         }
@@ -157,6 +160,7 @@ impl<T: Tally> UserSim<'_, '_, T> {
     /// launch waited for the check's response and opens without updating.
     pub(super) fn sync_failed_at_check(&mut self, t: SimTime, waited_ms: i64) {
         self.bins.add(Counter::ChecksFailed, t, 1);
+        self.record(t, TimelineKind::CheckFailed { periodic: false });
         self.bins.add(Counter::SyncFailures, t, 1);
         self.bins.add(Counter::SyncDelayMs, t, waited_ms as u64);
         self.bins.record_sync_delay(waited_ms as u64);

@@ -4,6 +4,7 @@
 
 use super::{Event, UserSim};
 use crate::engine::queue::EventQueue;
+use crate::model::timeline::TimelineKind;
 use crate::scenario::UpdateAction;
 use crate::stats::bins::Counter;
 use crate::stats::tally::Tally;
@@ -36,6 +37,7 @@ impl<T: Tally> UserSim<'_, '_, T> {
             return;
         }
         self.account_foreground(self.state.foreground_since, t, self.state.running);
+        self.record(t, TimelineKind::BriefBackground);
         self.state.foreground = false;
         self.state.in_trip = true;
         self.state.last_close = t;
@@ -55,6 +57,7 @@ impl<T: Tally> UserSim<'_, '_, T> {
             return;
         }
         self.bins.add(Counter::BackgroundTrips, t, 1);
+        self.record(t, TimelineKind::BriefReturn);
         self.state.in_trip = false;
         self.state.foreground = true;
         self.state.foreground_since = t;
@@ -131,10 +134,12 @@ impl<T: Tally> UserSim<'_, '_, T> {
         }
         if !self.traits.apply_update_restarts {
             self.bins.add(Counter::ApplyIgnored, t, 1);
+            self.record(t, TimelineKind::ApplyIgnored);
             return;
         }
         self.bins.add(Counter::SuspendRestarts, t, 1);
         self.state.running = self.state.cached;
-        self.start_running(t);
+        let package = self.start_running(t);
+        self.record(t, TimelineKind::SuspendRestart { package });
     }
 }
