@@ -117,24 +117,24 @@ pub enum TimelineKind {
         /// The restart happened at a resume, not during a session.
         at_resume: bool,
     },
-    /// An update check failed in a server outage; `periodic` marks the
+    /// An update check that failed in a server outage; `periodic` marks the
     /// client's periodic check.
     CheckFailed {
         /// The check was the client's periodic check.
         periodic: bool,
     },
-    /// The app called `applyUpdate()`, and the host ignored it.
+    /// An `applyUpdate()` call that the host ignored.
     ApplyIgnored,
-    /// `on_suspend`: the update was applied in the background, so the next
-    /// resume shows the new package.
+    /// An `on_suspend` restart in the background, so that the next resume
+    /// shows the new package.
     SuspendRestart {
         /// Package the process runs after the restart.
         package: usize,
     },
-    /// The app went to the background for a moment inside a visit (a
-    /// system dialog, a payment page); the process stays alive.
+    /// A brief trip to the background inside a visit (a system dialog, a
+    /// payment page); the process stays alive.
     BriefBackground,
-    /// The app came back from a brief trip to the background.
+    /// The return from a brief trip to the background.
     BriefReturn,
     /// The app went to the background.
     Close {
