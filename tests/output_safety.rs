@@ -83,6 +83,46 @@ fn out_path_that_is_a_file_is_rejected() {
 }
 
 #[test]
+fn out_path_under_a_file_is_rejected() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    std::fs::write(dir.path().join("s.toml"), SCENARIO).expect("scenario written");
+    std::fs::write(dir.path().join("results"), "keep me").expect("file written");
+    rollout_sim(dir.path())
+        .args(["run", "s.toml", "--out", "results/run1"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "error: --out results/run1: results is a file, not a folder; choose a folder path for --out\n",
+        );
+}
+
+#[test]
+fn out_folder_that_cannot_be_created_is_invalid_input() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    std::fs::write(dir.path().join("s.toml"), SCENARIO).expect("scenario written");
+    // A folder inside a read-only place: /proc accepts no new folders,
+    // even for root.
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let output = rollout_sim(dir.path())
+        .args(["run", "s.toml", "--out", "/proc/no-such-folder/run"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.starts_with("error: cannot create the output folder /proc/no-such-folder/run ("),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("); choose an --out folder in a place you can write to\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn another_scenario_needs_force() {
     let dir = folder_with_results();
     let before = snapshot(&dir.path().join("out"));

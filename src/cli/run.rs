@@ -135,6 +135,19 @@ pub(crate) fn prepare_out_dir(
             }
         }));
     }
+    // A file on the way (`--out results.csv/x`) would otherwise read as an
+    // unreadable manifest below.
+    if let Some(file) = dir.ancestors().skip(1).find(|a| a.is_file()) {
+        let file = file.display();
+        return Err(CliError::Invalid(match lang {
+            Lang::En => format!(
+                "--out {shown}: {file} is a file, not a folder; choose a folder path for --out"
+            ),
+            Lang::ZhCn => {
+                format!("--out {shown}：{file} 是文件而不是目录；请为 --out 指定目录路径")
+            }
+        }));
+    }
     if !force {
         match Manifest::read_existing(dir) {
             ExistingManifest::Valid(existing) if existing.scenario_sha256 != hash => {
@@ -175,10 +188,20 @@ pub(crate) fn prepare_out_dir(
         }
     }
     let created = !dir.exists();
+    let unusable = |what_en: &str, what_zh: &str, error: std::io::Error| {
+        CliError::Invalid(match lang {
+            Lang::En => format!(
+                "{what_en} {shown} ({error}); choose an --out folder in a place you can write to"
+            ),
+            Lang::ZhCn => {
+                format!("{what_zh} {shown}（{error}）；请为 --out 指定一个可写位置的目录")
+            }
+        })
+    };
     std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the output folder {shown}"))?;
+        .map_err(|e| unusable("cannot create the output folder", "无法创建输出目录", e))?;
     tempfile::tempfile_in(dir)
-        .with_context(|| format!("the output folder {shown} is not writable"))?;
+        .map_err(|e| unusable("cannot write to the output folder", "无法写入输出目录", e))?;
     Ok(created)
 }
 
