@@ -314,7 +314,7 @@ mod signals {
             .current_dir(dir.path())
             .args(["run", "s.toml", "--out", "fresh", "--users", "200000000"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("binary starts");
         wait_until(
@@ -330,6 +330,18 @@ mod signals {
         assert_eq!(sent, 0, "kill failed");
         assert_eq!(wait_for_exit(&mut child).code(), Some(130));
         assert!(!dir.path().join("fresh").exists());
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(
+            &mut child.stderr.take().expect("stderr is piped"),
+            &mut stderr,
+        )
+        .expect("stderr reads");
+        assert!(
+            stderr.contains(
+                "interrupted by SIGINT; nothing was written, and the new output folder fresh was removed"
+            ),
+            "{stderr}"
+        );
     }
 }
 

@@ -64,12 +64,7 @@ impl Interrupt {
         if !self.requested() {
             return Ok(());
         }
-        let number = self.signal.load(Ordering::Relaxed) as i32;
-        let name = match number {
-            SIGINT => "SIGINT",
-            SIGTERM => "SIGTERM",
-            _ => "signal",
-        };
+        let (number, name) = self.signal_name();
         let message = match lang {
             Lang::En => format!(
                 "interrupted by {name}; nothing was written, and the files already in {} are unchanged",
@@ -84,5 +79,36 @@ impl Interrupt {
             code: (128 + number) as u8,
             message,
         })
+    }
+
+    /// Returns [`CliError::Interrupted`] for a run that created `out_dir`
+    /// and removed it again after a signal.
+    pub(crate) fn removed(&self, out_dir: &std::path::Path, lang: Lang) -> CliError {
+        let (number, name) = self.signal_name();
+        let message = match lang {
+            Lang::En => format!(
+                "interrupted by {name}; nothing was written, and the new output folder {} was removed",
+                out_dir.display()
+            ),
+            Lang::ZhCn => format!(
+                "收到 {name}，运行已中断；没有写出任何文件，新建的输出目录 {} 已删除",
+                out_dir.display()
+            ),
+        };
+        CliError::Interrupted {
+            code: (128 + number) as u8,
+            message,
+        }
+    }
+
+    /// The number and name of the signal that arrived.
+    fn signal_name(&self) -> (i32, &'static str) {
+        let number = self.signal.load(Ordering::Relaxed) as i32;
+        let name = match number {
+            SIGINT => "SIGINT",
+            SIGTERM => "SIGTERM",
+            _ => "signal",
+        };
+        (number, name)
     }
 }

@@ -242,7 +242,9 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
     let result = simulate_and_write(args, lang, inputs, &out_dir, &interrupt);
     if created && matches!(result, Err(CliError::Interrupted { .. })) {
         // Only removes the folder when it is still empty.
-        let _ = std::fs::remove_dir(&out_dir);
+        if std::fs::remove_dir(&out_dir).is_ok() {
+            return Err(interrupt.removed(&out_dir, lang));
+        }
     }
     result
 }
