@@ -479,6 +479,28 @@ fn chinese_locale_selects_chinese_messages() {
 }
 
 #[test]
+fn scenario_that_is_not_utf8_is_invalid_input() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    // "名称" in GBK, which is not UTF-8.
+    std::fs::write(
+        dir.path().join("s.toml"),
+        b"[run]\nname = \"\xc3\xfb\xb3\xc6\"\n",
+    )
+    .expect("scenario written");
+    for command in ["check", "run"] {
+        rollout_sim(dir.path())
+            .args([command, "s.toml"])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(
+                "error: s.toml:2:9: the file is not UTF-8 text; save the scenario as UTF-8 (GBK and other encodings are not read)\n",
+            );
+    }
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
 fn missing_scenario_file_is_invalid_input() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let assert = rollout_sim(dir.path())

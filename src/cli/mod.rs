@@ -152,7 +152,7 @@ pub(crate) fn load_scenario(
     use crate::scenario;
     match path {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|error| {
+            let bytes = std::fs::read(path).map_err(|error| {
                 CliError::Invalid(match lang {
                     Lang::En => {
                         format!("{}: cannot read the scenario file: {error}", path.display())
@@ -160,6 +160,8 @@ pub(crate) fn load_scenario(
                     Lang::ZhCn => format!("{}：无法读取场景文件：{error}", path.display()),
                 })
             })?;
+            let text = scenario::decode_text(&path.display().to_string(), bytes)
+                .map_err(|error| CliError::Invalid(error.render(lang)))?;
             let scenario = scenario::parse(&text, &path.display().to_string(), path.parent())
                 .map_err(|error| CliError::Invalid(error.render(lang)))?;
             Ok((scenario, text))

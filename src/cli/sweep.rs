@@ -80,12 +80,14 @@ fn summary_metrics(scenario: &Scenario) -> Vec<String> {
 /// Validates every value of the sweep before anything runs, so a bad value
 /// fails at once with exit code 2.
 fn scenarios_for(param: &SweepParam, path: &Path, lang: Lang) -> Result<Vec<Scenario>, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|error| {
+    let bytes = std::fs::read(path).map_err(|error| {
         CliError::Invalid(match lang {
             Lang::En => format!("{}: cannot read the scenario file: {error}", path.display()),
             Lang::ZhCn => format!("{}：无法读取场景文件：{error}", path.display()),
         })
     })?;
+    let text = crate::scenario::decode_text(&path.display().to_string(), bytes)
+        .map_err(|error| CliError::Invalid(error.render(lang)))?;
     let file = path.display().to_string();
     param
         .values

@@ -34,7 +34,7 @@ pub const DEFAULT_SCENARIO_NAME: &str = "wechat-default.toml";
 #[allow(clippy::result_large_err)] // cold path: the error is returned once
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| ScenarioError {
+    let bytes = std::fs::read(path).map_err(|error| ScenarioError {
         file: file.clone(),
         key: String::new(),
         line: None,
@@ -42,7 +42,40 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         value: None,
         problem: Problem::Io(error.to_string()),
     })?;
+    let text = decode_text(&file, bytes)?;
     parse(&text, &file, path.parent())
+}
+
+/// Decodes a scenario file's bytes as UTF-8; `file` is for messages.
+///
+/// # Errors
+/// Returns a [`ScenarioError`] at the first byte that is not UTF-8.
+#[allow(clippy::result_large_err)] // cold path: the error is returned once
+pub fn decode_text(file: &str, bytes: Vec<u8>) -> Result<String, ScenarioError> {
+    String::from_utf8(bytes).map_err(|error| not_utf8(file, error.as_bytes(), error.utf8_error()))
+}
+
+/// The error for a scenario file that is not UTF-8, at the first invalid
+/// byte (the column counts bytes).
+fn not_utf8(file: &str, bytes: &[u8], error: std::str::Utf8Error) -> ScenarioError {
+    let before = &bytes[..error.valid_up_to()];
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    ScenarioError {
+        file: file.to_string(),
+        key: String::new(),
+        line: Some(before.iter().filter(|&&b| b == b'\n').count() + 1),
+        column: Some(before.len() - line_start + 1),
+        value: None,
+        problem: Problem::Rule {
+            en: "the file is not UTF-8 text".into(),
+            zh: "文件不是 UTF-8 文本".into(),
+            fix_en: "save the scenario as UTF-8 (GBK and other encodings are not read)".into(),
+            fix_zh: "请把场景文件另存为 UTF-8 编码（不读取 GBK 等其他编码）".into(),
+        },
+    }
 }
 
 /// Validates the built-in default scenario.
