@@ -159,3 +159,26 @@ fn tiny_trace_is_rejected() {
     );
     assert!(!out.exists(), "no scenario is written");
 }
+
+#[test]
+fn calibrate_keeps_an_existing_out_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("edited.toml");
+    std::fs::write(&out, "# edited by hand\n").unwrap();
+    Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .args([
+            "--lang",
+            "en",
+            "calibrate",
+            "data/android-app-usage-2021/app_events.csv",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "already exists; choose another --out file, or add --force to overwrite it",
+        ));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "# edited by hand\n");
+}

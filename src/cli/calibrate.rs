@@ -49,6 +49,9 @@ pub struct CalibrateArgs {
     /// Seed of the validation simulation.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+    /// Overwrite the --out file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Simulated users per trace pair in each validation replication.
@@ -120,6 +123,16 @@ const MIN_VISITS: usize = 200;
 
 /// Runs the `calibrate` command.
 pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
+    // A planner may have edited an earlier calibrated scenario by hand, so
+    // it is kept unless --force says otherwise; checked before the fit.
+    if args.out.exists() && !args.force {
+        let out = args.out.display();
+        return Err(invalid(
+            lang,
+            format!("--out {out} already exists; choose another --out file, or add --force to overwrite it"),
+            format!("--out {out} 已存在；请用 --out 指定其他文件，或加上 --force 覆盖它"),
+        ));
+    }
     if !(1..=MAX_SEGMENTS).contains(&args.max_segments) {
         return Err(invalid(
             lang,

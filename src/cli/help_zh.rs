@@ -189,6 +189,7 @@ const CALIBRATE: &[(&str, &str)] = &[
         "拟合报告的目录（默认：场景路径去掉 .toml 后加 -fit）",
     ),
     ("seed", "验证模拟的随机种子"),
+    ("force", "覆盖已存在的 --out 场景文件"),
 ];
 
 /// Replaces the help texts with Chinese ones.
