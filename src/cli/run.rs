@@ -419,17 +419,23 @@ pub(crate) fn write_results(
     println!("{}", scenario.run.name);
     println!("{}", table::summary_table(&result, lang));
     let elapsed = started.elapsed().as_secs_f64();
+    // `output.users` counts existing users only; new users come on top.
+    let with_new = scenario.population.new_users_per_day > 0.0;
+    let users = match (lang, with_new) {
+        (Lang::En, false) => format!("{} users", output.users),
+        (Lang::En, true) => format!("{} existing users plus new users", output.users),
+        (Lang::ZhCn, false) => format!("{} 个用户", output.users),
+        (Lang::ZhCn, true) => format!("{} 个存量用户及新用户", output.users),
+    };
     match lang {
         Lang::En => println!(
-            "{} users x {} replications x {} policies in {elapsed:.1} s; files in {}:",
-            output.users,
+            "{users} x {} replications x {} policies in {elapsed:.1} s; files in {}:",
             output.replications,
             scenario.policies.len(),
             out_dir.display()
         ),
         Lang::ZhCn => println!(
-            "{} 个用户 × {} 次重复 × {} 个策略，用时 {elapsed:.1} 秒；文件位于 {}：",
-            output.users,
+            "{users} × {} 次重复 × {} 个策略，用时 {elapsed:.1} 秒；文件位于 {}：",
             output.replications,
             scenario.policies.len(),
             out_dir.display()
