@@ -460,6 +460,31 @@ fn sweep_value_out_of_range_is_invalid() {
     assert!(!dir.path().join("sweep.csv").exists(), "no partial output");
 }
 
+#[test]
+fn sweep_over_memory_limit_is_rejected() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let out = dir.path().join("sweep");
+    let assert = rollout_sim()
+        .args([
+            "sweep",
+            SCENARIO,
+            "--param",
+            "policy.prompt.accept=0.5:0.7:0.1",
+            "--memory-limit",
+            "1MB",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("more than the limit of 1.00 MB (set by --memory-limit)"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "no output folder");
+}
+
 /// A scenario of one user, so summary.csv's totals are that user's counts.
 const ONE_USER: &str = r#"
 [run]

@@ -155,6 +155,9 @@ pub struct SweepArgs {
     /// Worker threads (default: one per core); results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Largest memory one value's run may need, e.g. 8GB (default: the available memory).
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
 }
 
 /// Arguments of `explain`.

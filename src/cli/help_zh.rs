@@ -72,6 +72,10 @@ const SWEEP: &[(&str, &str)] = &[
     ("replications", "每个取值的蒙特卡洛重复次数；覆盖 run.replications"),
     ("users", "存量用户数；覆盖 population.users"),
     ("threads", "工作线程数（默认每核一个）；结果与线程数无关"),
+    (
+        "memory_limit",
+        "每个取值的运行可使用的最大内存，例如 8GB（默认：可用内存）",
+    ),
 ];
 
 const EXPLAIN: &[(&str, &str)] = &[

@@ -11,7 +11,8 @@ use serde::Serialize;
 use crate::cli::args::{RunArgs, SweepArgs};
 use crate::cli::progress::DelayedProgress;
 use crate::cli::run::{launch_source, options, prepare_out_dir};
-use crate::cli::CliError;
+use crate::cli::{limits, CliError};
+use crate::engine::budget;
 use crate::engine::runner::{self, RunOutput};
 use crate::i18n::Lang;
 use crate::output::chart::{render_png, render_svg};
@@ -201,6 +202,17 @@ pub fn execute(args: &SweepArgs, lang: Lang) -> Result<(), CliError> {
         memory_limit: None,
     };
     let options = options(&run_args, lang)?;
+    // The values run one after the other, so each must fit on its own, as
+    // `run` checks before it starts.
+    let flag_limit = match &args.memory_limit {
+        Some(text) => Some(limits::parse_memory_limit(text, lang)?),
+        None => None,
+    };
+    let limit = budget::memory_limit(flag_limit);
+    for scenario in &scenarios {
+        let replications = options.replications.unwrap_or(scenario.run.replications);
+        limits::check_memory(scenario, replications, options.threads, &limit, lang)?;
+    }
     let out_dir = args
         .out
         .clone()
