@@ -98,7 +98,7 @@ fn out_path_under_a_file_is_rejected() {
 }
 
 #[test]
-fn out_folder_that_cannot_be_created_is_invalid_input() {
+fn uncreatable_out_folder_is_invalid() {
     let dir = tempfile::tempdir().expect("temporary folder");
     std::fs::write(dir.path().join("s.toml"), SCENARIO).expect("scenario written");
     // A folder inside a read-only place: /proc accepts no new folders,

@@ -124,7 +124,7 @@ const MIN_VISITS: usize = 200;
 /// Runs the `calibrate` command.
 pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
     // A planner may have edited an earlier calibrated scenario by hand, so
-    // it is kept unless --force says otherwise; checked before the fit.
+    // it is kept without --force. The check comes before the long fit.
     if args.out.exists() && !args.force {
         let out = args.out.display();
         return Err(invalid(

@@ -101,7 +101,7 @@ impl Interrupt {
         }
     }
 
-    /// The number and name of the signal that arrived.
+    /// Returns the number and name of the signal that arrived.
     fn signal_name(&self) -> (i32, &'static str) {
         let number = self.signal.load(Ordering::Relaxed) as i32;
         let name = match number {

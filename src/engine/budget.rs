@@ -153,7 +153,7 @@ pub fn estimate_memory(scenario: &Scenario, replications: u32, threads: usize) -
     let (max_launches, _) = launches_per_user(scenario);
     let user_buffers =
         (max_launches * 2.0 + 16.0) as u64 * (VISIT_BYTES + TRAIL_BYTES_PER_VISIT as u64);
-    // One more set per host holds the changes that all policies share.
+    // One more set per host counts the changes that all policies share.
     let accumulators = ACCUMULATORS_PER_THREAD * (policies + 1) * hosts.max(1) * one_bins;
     let thread_buffers = threads.saturating_mul(accumulators + user_buffers);
 

@@ -221,9 +221,8 @@ pub fn simulate_user(
 /// policy's counters. When every later policy took over the end of the
 /// first policy's timeline (see [`Trail`]), each takes back the part before
 /// its takeover point. Otherwise the first policy's changes move from
-/// `shared` to its own counters. Returns the
-/// events handled, which is fewer than the events counted when policies
-/// shared the end of a timeline.
+/// `shared` to its own counters. Returns the events handled, which is fewer
+/// than the events counted when policies shared the end of a timeline.
 #[allow(clippy::too_many_arguments)]
 pub fn simulate_policies(
     ctx: &RunContext,
@@ -256,6 +255,9 @@ pub fn simulate_policies(
     } = scratch;
     trail.clear();
     meetings.clear();
+    // Counters of later policy `p` (0 for the second policy).
+    let follower = |p: usize| first + (p + 1) * step;
+
     let mut lead_streams = streams.clone();
     let played = play(
         &user,
@@ -271,13 +273,14 @@ pub fn simulate_policies(
     trail.events = played.events;
     trail.action_reads = played.action_reads;
     let mut handled = played.handled;
+
     for (p, policy) in others.iter().enumerate() {
         let sharing = if differ_only_in_action(lead, policy) {
             Sharing::Follow(trail)
         } else {
             Sharing::Off
         };
-        let bins = &mut bins[first + (p + 1) * step];
+        let bins = &mut bins[follower(p)];
         let played = play(
             &user,
             policy,
@@ -291,6 +294,7 @@ pub fn simulate_policies(
         handled += played.handled;
         meetings.push(played.met);
     }
+
     // The lead counted into `shared`, which every policy receives. Later
     // policies take back what came before their takeover point. When one
     // of them never took over, the lead's changes move to its own counters.
@@ -298,21 +302,21 @@ pub fn simulate_policies(
     if meetings.iter().all(Option::is_some) {
         for (p, met) in meetings.iter().enumerate() {
             let from = met.unwrap_or_default();
-            bins[first + (p + 1) * step].retract(&changes[..from]);
+            bins[follower(p)].retract(&changes[..from]);
         }
     } else {
         shared.retract(changes);
         bins[first].apply(changes);
         for (p, met) in meetings.iter().enumerate() {
             if let Some(from) = *met {
-                bins[first + (p + 1) * step].apply(&changes[from..]);
+                bins[follower(p)].apply(&changes[from..]);
             }
         }
     }
     handled
 }
 
-/// What one user is simulated from under every policy.
+/// The inputs one user is simulated from under every policy.
 struct UserInputs<'a> {
     ctx: &'a RunContext<'a>,
     traits: &'a UserTraits,
@@ -329,8 +333,8 @@ struct Played {
     handled: u64,
     /// Times the timeline consulted the policy's action.
     action_reads: u32,
-    /// Where the timeline took over the lead's: the position in the lead's
-    /// changes from which they belong to this timeline too.
+    /// The takeover point: the position in the lead's changes from which
+    /// they belong to this timeline too.
     met: Option<usize>,
 }
 
@@ -523,7 +527,7 @@ struct TimedOutDownload {
 }
 
 impl<'a, T: Tally> UserSim<'a, '_, T> {
-    /// The policy's action, counted as a read (see [`Trail`]).
+    /// Returns the policy's action and counts the read (see [`Trail`]).
     #[inline]
     fn read_action(&mut self) -> &'a UpdateAction {
         self.action_reads += 1;

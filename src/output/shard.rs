@@ -271,7 +271,7 @@ impl ShardFile {
         let split = rest.len().saturating_sub(CHECKSUM_BYTES);
         let (body, checksum) = rest.split_at(split);
         if checksum.len() < CHECKSUM_BYTES || Sha256::digest(body).as_slice() != checksum {
-            // A file of an earlier format has no checksum; name its format.
+            // A file of an earlier format has no checksum, so name its format.
             if let Ok(old) = postcard::from_bytes::<OldHeader>(rest) {
                 if old.format != FORMAT {
                     return Err(not_shard(format!(

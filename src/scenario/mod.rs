@@ -55,8 +55,8 @@ pub fn decode_text(file: &str, bytes: Vec<u8>) -> Result<String, ScenarioError> 
     String::from_utf8(bytes).map_err(|error| not_utf8(file, error.as_bytes(), error.utf8_error()))
 }
 
-/// The error for a scenario file that is not UTF-8, at the first invalid
-/// byte (the column counts bytes).
+/// Builds the error for a scenario file that is not UTF-8, at the first
+/// invalid byte (the column counts bytes).
 fn not_utf8(file: &str, bytes: &[u8], error: std::str::Utf8Error) -> ScenarioError {
     let before = &bytes[..error.valid_up_to()];
     let line_start = before

@@ -284,7 +284,7 @@ impl Bins {
     }
 
     /// Positions of the +1 and the −1 that [`Bins::add_interval`] writes into
-    /// the gauge deltas, or `None` when the interval holds no sample instant.
+    /// the gauge deltas, or `None` when the interval contains no sample instant.
     #[inline]
     pub(crate) fn interval_slots(
         &self,
@@ -303,7 +303,7 @@ impl Bins {
         Some((base + first as usize, base + last_exclusive as usize))
     }
 
-    /// Adds one change, as [`Bins::apply`] does for each.
+    /// Adds one change; [`Bins::apply`] adds each of a log this way.
     #[inline(always)]
     pub(crate) fn apply_one(&mut self, change: Change) {
         match change {
@@ -331,25 +331,7 @@ impl Bins {
     /// on counters of the same shape.
     pub fn apply(&mut self, changes: &[Change]) {
         for change in changes {
-            match *change {
-                Change::Counter { slot, amount } => {
-                    let value = &mut self.counters[slot as usize];
-                    *value = value.wrapping_add(amount);
-                }
-                Change::VersionLaunch { slot } => {
-                    let value = &mut self.version_launches[slot as usize];
-                    *value = value.wrapping_add(1);
-                }
-                Change::Interval { first, last } => {
-                    self.gauge_deltas[first as usize] += 1;
-                    self.gauge_deltas[last as usize] -= 1;
-                }
-                Change::Total { total, amount } => {
-                    let value = &mut self.totals[total as usize];
-                    *value = value.wrapping_add(amount);
-                }
-                Change::SyncDelay { ms } => self.sync_delays.record(ms),
-            }
+            self.apply_one(*change);
         }
     }
 
@@ -441,7 +423,7 @@ impl Bins {
             (other.bins, other.versions),
             "merging bins of different shapes"
         );
-        // Parts may hold retracted changes (see `retract`), so sums wrap.
+        // Parts may contain retracted changes (see `retract`), so sums wrap.
         for (a, b) in self.counters.iter_mut().zip(&other.counters) {
             *a = a.wrapping_add(*b);
         }

@@ -19,13 +19,11 @@ pub trait Tally {
     fn add_interval(&mut self, gauge: Gauge, from: SimTime, until: SimTime);
     /// Records the delay of one synchronous update.
     fn record_sync_delay(&mut self, ms: u64);
-    /// Adds changes recorded from another timeline.
-    fn apply(&mut self, changes: &[Change]);
-    /// Bin width in milliseconds.
+    /// Returns the bin width in milliseconds.
     fn width_ms(&self) -> i64;
-    /// The bin containing `t`.
+    /// Returns the bin containing `t`.
     fn bin_of(&self, t: SimTime) -> usize;
-    /// Number of changes logged so far; 0 when nothing is logged.
+    /// Returns the number of changes logged so far, 0 when nothing is logged.
     fn changes_recorded(&self) -> usize {
         0
     }
@@ -55,9 +53,6 @@ impl Tally for Bins {
     #[inline]
     fn record_sync_delay(&mut self, ms: u64) {
         self.sync_delays.record(ms);
-    }
-    fn apply(&mut self, changes: &[Change]) {
-        Bins::apply(self, changes);
     }
     #[inline]
     fn width_ms(&self) -> i64 {
@@ -128,11 +123,6 @@ impl Tally for Recorder<'_> {
     fn record_sync_delay(&mut self, ms: u64) {
         self.push(Change::SyncDelay { ms });
     }
-    fn apply(&mut self, changes: &[Change]) {
-        for change in changes {
-            self.push(*change);
-        }
-    }
     #[inline]
     fn width_ms(&self) -> i64 {
         self.bins.width_ms()
@@ -161,7 +151,7 @@ mod tests {
     }
 
     #[test]
-    fn recorded_changes_replay_to_the_same_counters() {
+    fn replayed_log_equals_direct_counts() {
         let mut direct = Bins::new(3, 10, 2);
         exercise(&mut direct);
         let mut recorded = Bins::new(3, 10, 2);
@@ -180,11 +170,11 @@ mod tests {
     }
 
     #[test]
-    fn retracted_changes_cancel_after_a_merge() {
+    fn retraction_cancels_after_merge() {
         let mut shape = Bins::new(3, 10, 2);
         let mut log = Vec::new();
         exercise(&mut Recorder::new(&mut shape, &mut log));
-        // A part that holds only retractions wraps below zero, and merging
+        // A part that contains only retractions wraps below zero, and merging
         // the changes back gives zero everywhere.
         let mut part = Bins::new(3, 10, 2);
         part.retract(&log[..4]);

@@ -5,11 +5,14 @@
 //! two policies have brought a user to the same state. If the first
 //! policy's timeline never consults its action again, and never draws from
 //! a stream whose position differs between the two, then the rest of the
-//! two timelines is the same step for step. The first policy (the lead) records every change it
-//! makes to its counters and a snapshot of its state at each launch; every
-//! later policy compares itself with the snapshot at each of its launches
-//! and, at the first match, adds the lead's remaining changes instead of
-//! simulating them. The result is exactly that of simulating in full.
+//! two timelines is the same step for step.
+//!
+//! The first policy (the lead) counts into counters that every policy
+//! receives, logs each change, and keeps a snapshot of its state at each
+//! launch. Every later policy compares itself with the snapshot at each of
+//! its launches. At the first match it stops and takes back the lead's
+//! changes made before that point (`simulate_policies` in the parent
+//! module). The result is exactly that of simulating every policy in full.
 
 use super::{PolicyStreams, State, UserSim};
 use crate::scenario::Policy;
@@ -99,7 +102,7 @@ impl Trail {
             .filter(|s| s.index == index)?;
         let lead_end = self.streams.as_ref()?;
         // With no event pending and the next tick strictly later, the two
-        // queues hold the same future in the same order.
+        // queues contain the same future in the same order.
         let quiet = snapshot.queue_empty
             && queue_empty
             && snapshot.tick == tick
@@ -124,7 +127,8 @@ fn streams_agree(now: &PolicyStreams, at: &PolicyStreams, lead_end: &PolicyStrea
 }
 
 impl Snapshot {
-    /// The state of the lead `sim` about to handle the open of visit `index`.
+    /// Takes a snapshot of the lead `sim` about to handle the open of visit
+    /// `index`.
     pub(super) fn of<T: Tally>(
         sim: &UserSim<'_, '_, T>,
         index: u32,
@@ -175,7 +179,7 @@ mod tests {
     }
 
     #[test]
-    fn equal_streams_agree_whatever_the_lead_draws() {
+    fn equal_streams_always_agree() {
         let at = streams(1);
         let mut lead_end = at.clone();
         draw(&mut lead_end.network);
@@ -184,7 +188,7 @@ mod tests {
     }
 
     #[test]
-    fn differing_stream_agrees_if_lead_never_draws_it() {
+    fn undrawn_differing_stream_agrees() {
         let at = streams(1);
         let mut now = at.clone();
         draw(&mut now.network);
@@ -194,7 +198,7 @@ mod tests {
     }
 
     #[test]
-    fn differing_stream_disagrees_if_lead_draws_it() {
+    fn drawn_differing_stream_disagrees() {
         let at = streams(1);
         let mut now = at.clone();
         draw(&mut now.network);
