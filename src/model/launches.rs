@@ -31,14 +31,34 @@ pub struct Visit {
 }
 
 /// Launch intensity of one segment, by local hour.
+///
+/// Launch times come from inverting the integrated intensity. The clock
+/// keeps the intensity integrated from local midnight to the start of each
+/// hour, so an inversion finds its day by one multiplication and its hour by 24
+/// comparisons, however far the next launch lies.
 #[derive(Clone, Debug)]
 pub struct LaunchClock {
     /// Launches per millisecond in each local hour.
     rate: [f64; 24],
-    /// Launches per day, the integral of `rate` over a day.
-    per_day: f64,
+    /// `cumulative[h]`: launches expected from local midnight to the start
+    /// of hour `h`; `cumulative[24]` is the launches per day.
+    cumulative: [f64; 25],
+    /// Milliseconds per launch in each local hour (the reciprocal of
+    /// `rate`), or 0 where the rate is 0, so an inversion multiplies.
+    ms_per_launch: [f64; 24],
+    /// Days per launch: the reciprocal of `cumulative[24]`.
+    days_per_launch: f64,
     /// Local milliseconds since midnight at t = 0.
     offset_ms: i64,
+}
+
+/// A position on the clock: local day, hour and the expected launches from
+/// that day's midnight.
+struct DayPosition {
+    /// Local milliseconds of the day's midnight.
+    midnight: i64,
+    /// Expected launches from midnight to the position.
+    work: f64,
 }
 
 impl LaunchClock {
@@ -53,17 +73,24 @@ impl LaunchClock {
         for (slot, weight) in rate.iter_mut().zip(profile) {
             *slot = launches_per_day * weight / MS_PER_DAY as f64;
         }
-        let per_day = rate.iter().map(|r| r * MS_PER_HOUR as f64).sum();
+        let mut cumulative = [0.0; 25];
+        for hour in 0..24 {
+            cumulative[hour + 1] = cumulative[hour] + rate[hour] * MS_PER_HOUR as f64;
+        }
+        let ms_per_launch = rate.map(|r| if r > 0.0 { 1.0 / r } else { 0.0 });
+        let per_day = cumulative[24];
         LaunchClock {
             rate,
-            per_day,
+            cumulative,
+            ms_per_launch,
+            days_per_launch: if per_day > 0.0 { 1.0 / per_day } else { 0.0 },
             offset_ms: start_minute_of_day as i64 * 60_000,
         }
     }
 
     /// Launches per day.
     pub fn per_day(&self) -> f64 {
-        self.per_day
+        self.cumulative[24]
     }
 
     /// Integrated intensity Λ(a, b) between two instants.
@@ -71,86 +98,100 @@ impl LaunchClock {
         if b <= a {
             return 0.0;
         }
-        let mut local = a.0 + self.offset_ms;
-        let end = b.0 + self.offset_ms;
-        let days = (end - local) / MS_PER_DAY;
-        let mut total = days as f64 * self.per_day;
-        local += days * MS_PER_DAY;
-        while local < end {
-            let hour = (local.rem_euclid(MS_PER_DAY) / MS_PER_HOUR) as usize;
-            let boundary = (local.div_euclid(MS_PER_HOUR) + 1) * MS_PER_HOUR;
-            let next = boundary.min(end);
-            total += self.rate[hour] * (next - local) as f64;
-            local = next;
+        let from = self.position(a.0 + self.offset_ms);
+        let to = self.position(b.0 + self.offset_ms);
+        let days = (to.midnight - from.midnight) / MS_PER_DAY;
+        days as f64 * self.per_day() + to.work - from.work
+    }
+
+    /// Returns the day of local instant `local` and the work done in it so far.
+    #[inline]
+    fn position(&self, local: i64) -> DayPosition {
+        let into_day = local.rem_euclid(MS_PER_DAY);
+        let hour = (into_day / MS_PER_HOUR) as usize;
+        let into_hour = into_day - hour as i64 * MS_PER_HOUR;
+        DayPosition {
+            midnight: local - into_day,
+            work: self.cumulative[hour] + self.rate[hour] * into_hour as f64,
         }
-        total
+    }
+
+    /// Returns the hour in which the work done since midnight reaches `work`, for
+    /// `0 <= work < per_day`: the first hour whose end lies beyond `work`.
+    /// Such an hour has a positive rate.
+    #[inline]
+    fn hour_of(&self, work: f64) -> usize {
+        // A count of 24 comparisons, which the compiler vectorises, instead
+        // of a search with a branch per step.
+        let hour = self.cumulative[1..]
+            .iter()
+            .map(|&end| usize::from(end <= work))
+            .sum::<usize>();
+        hour.min(23)
+    }
+
+    /// Splits `work` counted from some midnight into whole days, starting
+    /// from the estimate `days`, and the work left in the last day, which
+    /// lies in `[0, per_day)` whatever the rounding of the estimate.
+    #[inline]
+    fn split_days(&self, mut days: i64, work: f64) -> (i64, f64) {
+        let per_day = self.per_day();
+        let mut rest = work - days as f64 * per_day;
+        if rest >= per_day {
+            days += 1;
+            rest -= per_day;
+        } else if rest < 0.0 {
+            days -= 1;
+            rest += per_day;
+        }
+        (days, rest.clamp(0.0, per_day * (1.0 - f64::EPSILON)))
     }
 
     /// Returns the instant after `t` at which the integrated intensity
     /// reaches `work` (an Exp(1) draw gives the next arrival), or
     /// `SimTime::NEVER` when the rate is zero.
-    pub fn advance(&self, t: SimTime, mut work: f64) -> SimTime {
-        if self.per_day <= 0.0 {
+    pub fn advance(&self, t: SimTime, work: f64) -> SimTime {
+        let per_day = self.per_day();
+        if per_day <= 0.0 {
             return SimTime::NEVER;
         }
-        let mut local = t.0 + self.offset_ms;
-        let days = (work / self.per_day).floor();
-        if days > 0.0 {
-            if days > 1e5 {
-                return SimTime::NEVER;
-            }
-            work -= days * self.per_day;
-            local += days as i64 * MS_PER_DAY;
+        let local = t.0 + self.offset_ms;
+        let from = self.position(local);
+        let target = from.work + work;
+        // `target` is not negative, so truncation is the floor;
+        // `split_days` corrects the estimate where the product rounds.
+        let days = target * self.days_per_launch;
+        if days > 1e5 {
+            return SimTime::NEVER;
         }
-        // The divisions are done once; later hours are whole, so their
-        // capacity is the same product the first-hour formula would give.
-        let mut hour = (local.rem_euclid(MS_PER_DAY) / MS_PER_HOUR) as usize;
-        let mut boundary = (local.div_euclid(MS_PER_HOUR) + 1) * MS_PER_HOUR;
-        loop {
-            let rate = self.rate[hour];
-            let capacity = rate * (boundary - local) as f64;
-            if rate > 0.0 && work <= capacity {
-                let step = ceil_to_i64(work / rate);
-                return SimTime(local + step.max(1) - self.offset_ms);
-            }
-            work -= capacity;
-            local = boundary;
-            boundary += MS_PER_HOUR;
-            hour = if hour == 23 { 0 } else { hour + 1 };
-        }
+        let (days, rest) = self.split_days(days as i64, target);
+        let hour = self.hour_of(rest);
+        let within = ceil_to_i64((rest - self.cumulative[hour]) * self.ms_per_launch[hour]);
+        let arrival = from.midnight + days * MS_PER_DAY + hour as i64 * MS_PER_HOUR + within;
+        SimTime(arrival.max(local + 1) - self.offset_ms)
     }
 
     /// Mirrors [`LaunchClock::advance`], returning the instant before `t` at
     /// which the intensity integrated backwards reaches `work`.
-    pub fn retreat(&self, t: SimTime, mut work: f64) -> SimTime {
-        if self.per_day <= 0.0 {
+    pub fn retreat(&self, t: SimTime, work: f64) -> SimTime {
+        let per_day = self.per_day();
+        if per_day <= 0.0 {
             return SimTime(i64::MIN / 4);
         }
-        let mut local = t.0 + self.offset_ms;
-        let days = (work / self.per_day).floor();
-        if days > 0.0 {
-            if days > 1e5 {
-                return SimTime(i64::MIN / 4);
-            }
-            work -= days * self.per_day;
-            local -= days as i64 * MS_PER_DAY;
+        let local = t.0 + self.offset_ms;
+        let from = self.position(local);
+        // Days back from `from`'s midnight, then the work from the midnight
+        // of the arrival's day to the arrival.
+        let back = (work - from.work) * self.days_per_launch;
+        if back > 1e5 {
+            return SimTime(i64::MIN / 4);
         }
-        // The hour that ends at `local` (exclusive), found once as in
-        // `advance`.
-        let mut hour = ((local - 1).rem_euclid(MS_PER_DAY) / MS_PER_HOUR) as usize;
-        let mut boundary = (local - 1).div_euclid(MS_PER_HOUR) * MS_PER_HOUR;
-        loop {
-            let rate = self.rate[hour];
-            let capacity = rate * (local - boundary) as f64;
-            if rate > 0.0 && work <= capacity {
-                let step = ceil_to_i64(work / rate);
-                return SimTime(local - step.max(1) - self.offset_ms);
-            }
-            work -= capacity;
-            local = boundary;
-            boundary -= MS_PER_HOUR;
-            hour = if hour == 0 { 23 } else { hour - 1 };
-        }
+        let days = if back > 0.0 { ceil_to_i64(back) } else { 0 };
+        let (days, rest) = self.split_days(-days, from.work - work);
+        let hour = self.hour_of(rest);
+        let within = ((rest - self.cumulative[hour]) * self.ms_per_launch[hour]) as i64;
+        let arrival = from.midnight + days * MS_PER_DAY + hour as i64 * MS_PER_HOUR + within;
+        SimTime(arrival.min(local - 1) - self.offset_ms)
     }
 }
 
@@ -343,6 +384,73 @@ mod tests {
             assert!((integrated - work).abs() < 1e-6, "{integrated} vs {work}");
             let back = clock.retreat(b, work);
             assert!((back.0 - a.0).abs() <= 1, "{back:?} vs {a:?}");
+        }
+    }
+
+    /// Integrates the intensity hour by hour over `[a, b)`, independently of
+    /// the clock's table.
+    fn walked(profile: &[f64; 24], per_day: f64, offset_ms: i64, a: i64, b: i64) -> f64 {
+        let mut total = 0.0;
+        let mut local = a + offset_ms;
+        let end = b + offset_ms;
+        while local < end {
+            let hour = (local.rem_euclid(MS_PER_DAY) / MS_PER_HOUR) as usize;
+            let next = ((local.div_euclid(MS_PER_HOUR) + 1) * MS_PER_HOUR).min(end);
+            total += per_day * profile[hour] / MS_PER_DAY as f64 * (next - local) as f64;
+            local = next;
+        }
+        total
+    }
+
+    #[test]
+    fn inversion_hits_first_millisecond() {
+        // A profile with silent hours at both ends of the day and inside it,
+        // so arrivals must skip them.
+        let mut profile = profile();
+        for hour in [0, 1, 2, 13, 23] {
+            profile[hour] = 0.0;
+        }
+        let per_day = 0.7;
+        let offset_minutes = 17 * 60 + 5;
+        let offset_ms = offset_minutes as i64 * 60_000;
+        let clock = LaunchClock::new(per_day, &profile, offset_minutes);
+        let mut rng = stream(11, 0, 0, Stream::Launches);
+        for _ in 0..20_000 {
+            let t = rng.random_range(-30 * MS_PER_DAY..30 * MS_PER_DAY);
+            let draw: f64 = Exp1.sample(&mut rng);
+            let work = draw * 3.0;
+            let walk = |a: i64, b: i64| walked(&profile, per_day, offset_ms, a, b);
+            // One millisecond of the busiest hour is worth this much work.
+            let slack = per_day * 1.6 / MS_PER_DAY as f64 + 1e-9;
+
+            let next = clock.advance(SimTime(t), work).0;
+            assert!(next > t);
+            assert!(
+                walk(t, next) >= work - 1e-9,
+                "advance({t}, {work}) = {next} is early"
+            );
+            assert!(
+                walk(t, next - 1) < work + slack,
+                "advance({t}, {work}) = {next} is late"
+            );
+            let silent = profile
+                [((next - 1 + offset_ms).rem_euclid(MS_PER_DAY) / MS_PER_HOUR) as usize]
+                == 0.0;
+            assert!(
+                !silent,
+                "advance({t}, {work}) = {next} ends in a silent hour"
+            );
+
+            let last = clock.retreat(SimTime(t), work).0;
+            assert!(last < t);
+            assert!(
+                walk(last, t) >= work - 1e-9,
+                "retreat({t}, {work}) = {last} is late"
+            );
+            assert!(
+                walk(last + 1, t) < work + slack,
+                "retreat({t}, {work}) = {last} is early"
+            );
         }
     }
 
