@@ -179,8 +179,10 @@ min_background = "5m"
 // mechanism (after the fixes to the last bin's gauges and to the fallback of a
 // failed synchronous update), checked byte for byte against that build through
 // the command line. A deliberate change in numbers must update them and
-// explain it in the commit message.
-const DEFAULT_DIGEST: &str = "093ee6634cc480e3d9f142719a6b7828efacd76b2b88f192cb10f52d7871e75b";
+// explain it in the commit message. The default digest changed once since:
+// a check whose answer the settled schedule gives draws no latency, which
+// moves later draws of the check stream.
+const DEFAULT_DIGEST: &str = "edb6b76a3d5c8e4cbe318017ce9596f28c370466d05e3bdd9e8ba3efb556ade2";
 const EXISTING_PATHS_DIGEST: &str =
     "0e3d4c26070c5886717d5e11276a16f9e29e368bb0344aaca83285825cebe004";
 

@@ -28,7 +28,32 @@ pub struct Schedule {
     epochs: Vec<Epoch>,
     /// Publication time of the newest release in the scenario (for tXX).
     pub last_release_at: SimTime,
+    /// From this instant on, every rollout bucket is offered the same
+    /// publication for the rest of time (see [`Schedule::is_settled`]).
+    settled_at: SimTime,
     outages: OutageWindows,
+}
+
+/// Returns the last instant at which a release's offer can change: its
+/// publication, rollout steps, pause ends, automatic completion or revert.
+fn settled_at(releases: &[Release], auto_complete: SimDuration) -> SimTime {
+    let mut settled = SimTime(i64::MIN / 4);
+    for release in releases {
+        settled = settled.max(release.at);
+        if !release.rollout.is_empty() {
+            settled = settled.max(release.at + auto_complete);
+        }
+        for &(step_at, _) in &release.rollout {
+            settled = settled.max(step_at);
+        }
+        for &(from, until) in &release.pauses {
+            settled = settled.max(from).max(until);
+        }
+        if let Some(revert) = release.revert_at {
+            settled = settled.max(revert);
+        }
+    }
+    settled
 }
 
 fn affected_mask(incidents: &[Incident], t: SimTime) -> u64 {
@@ -64,6 +89,7 @@ impl Schedule {
             auto_complete,
             epochs: Vec::new(),
             last_release_at: SimTime::ZERO,
+            settled_at: settled_at(&scenario.releases[1..], auto_complete),
             outages: OutageWindows::new(&scenario.outages),
         };
         schedule.last_release_at = schedule.releases.last().map_or(SimTime::ZERO, |r| r.at);
@@ -81,6 +107,14 @@ impl Schedule {
         }
         schedule.epochs = epochs;
         schedule
+    }
+
+    /// Returns whether [`Schedule::target`] is constant in time from `t` on,
+    /// for every bucket: no publication, rollout step, pause, automatic
+    /// completion or revert happens after `t`.
+    #[inline]
+    pub fn is_settled(&self, t: SimTime) -> bool {
+        t >= self.settled_at
     }
 
     /// Returns the publications, index 0 being the baseline.
@@ -194,10 +228,40 @@ impl Schedule {
 mod tests {
     use super::*;
     use crate::scenario;
+    use crate::time::{MS_PER_DAY, MS_PER_HOUR};
 
     fn scenario_with(releases: &str) -> Scenario {
         let text = format!("[population]\nusers = 10\nbaseline_version = \"1.0\"\n{releases}");
         scenario::parse(&text, "test.toml", None).expect("valid scenario")
+    }
+
+    #[test]
+    fn settled_schedule_offers_no_change() {
+        // A phased release with a pause, and a second one reverted: the
+        // offer of some bucket changes at each of these instants, and at
+        // none after the last.
+        let s = scenario_with(
+            "[[release]]\nversion = \"2.0\"\nat = \"1h\"\nrollout = [{ at = \"0h\", percent = 10 }, { at = \"30h\", percent = 60 }]\npause = [{ from = \"20h\", until = \"40h\" }]\n[[release]]\nversion = \"2.1\"\nat = \"50h\"\nrevert_at = \"60h\"\n",
+        );
+        let schedule = Schedule::new(&s);
+        let hour = |h: i64| SimTime(h * MS_PER_HOUR);
+        // The automatic completion of the phased release comes last.
+        let settled = hour(1) + s.client.phased_auto_complete;
+        assert!(schedule.is_settled(settled));
+        assert!(!schedule.is_settled(settled - SimDuration(1)));
+        let buckets: Vec<f64> = (0..100).map(|b| b as f64 + 0.5).collect();
+        let offers = |t: SimTime| {
+            buckets
+                .iter()
+                .map(|&b| schedule.target(b, t))
+                .collect::<Vec<_>>()
+        };
+        let final_offer = offers(settled);
+        for later in [1, MS_PER_HOUR, 30 * MS_PER_DAY, 400 * MS_PER_DAY] {
+            assert_eq!(offers(settled + SimDuration(later)), final_offer);
+        }
+        // Just before, some bucket is still offered something else.
+        assert_ne!(offers(settled - SimDuration(1)), final_offer);
     }
 
     #[test]
