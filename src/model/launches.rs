@@ -116,6 +116,11 @@ impl LaunchClock {
         }
     }
 
+    // NOTE: the offset inside an hour comes from subtracting two sums of a
+    // day's work, so its rounding error is about 1e-16 of a day's launches
+    // divided by the hour's rate. It stays below 1 ms unless an hour's
+    // profile weight is under about 1e-6 of the day's.
+
     /// Returns the hour in which the work done since midnight reaches `work`, for
     /// `0 <= work < per_day`: the first hour whose end lies beyond `work`.
     /// Such an hour has a positive rate.
@@ -147,6 +152,14 @@ impl LaunchClock {
         (days, rest.clamp(0.0, per_day * (1.0 - f64::EPSILON)))
     }
 
+    /// Returns whether `work` spans more than 100,000 days, so that the
+    /// arrival is treated as never (about 274 years).
+    #[inline]
+    fn beyond_reach(&self, work: f64) -> bool {
+        // The same bound as `floor(work / per_day) > 1e5`.
+        work * self.days_per_launch >= 100_001.0
+    }
+
     /// Returns the instant after `t` at which the integrated intensity
     /// reaches `work` (an Exp(1) draw gives the next arrival), or
     /// `SimTime::NEVER` when the rate is zero.
@@ -155,18 +168,18 @@ impl LaunchClock {
         if per_day <= 0.0 {
             return SimTime::NEVER;
         }
+        if self.beyond_reach(work) {
+            return SimTime::NEVER;
+        }
         let local = t.0 + self.offset_ms;
         let from = self.position(local);
         let target = from.work + work;
         // `target` is not negative, so truncation is the floor;
         // `split_days` corrects the estimate where the product rounds.
-        let days = target * self.days_per_launch;
-        if days > 1e5 {
-            return SimTime::NEVER;
-        }
-        let (days, rest) = self.split_days(days as i64, target);
+        let (days, rest) = self.split_days((target * self.days_per_launch) as i64, target);
         let hour = self.hour_of(rest);
-        let within = ceil_to_i64((rest - self.cumulative[hour]) * self.ms_per_launch[hour]);
+        let within = ceil_to_i64((rest - self.cumulative[hour]) * self.ms_per_launch[hour])
+            .clamp(0, MS_PER_HOUR);
         let arrival = from.midnight + days * MS_PER_DAY + hour as i64 * MS_PER_HOUR + within;
         SimTime(arrival.max(local + 1) - self.offset_ms)
     }
@@ -178,18 +191,19 @@ impl LaunchClock {
         if per_day <= 0.0 {
             return SimTime(i64::MIN / 4);
         }
+        if self.beyond_reach(work) {
+            return SimTime(i64::MIN / 4);
+        }
         let local = t.0 + self.offset_ms;
         let from = self.position(local);
         // Days back from `from`'s midnight, then the work from the midnight
         // of the arrival's day to the arrival.
         let back = (work - from.work) * self.days_per_launch;
-        if back > 1e5 {
-            return SimTime(i64::MIN / 4);
-        }
         let days = if back > 0.0 { ceil_to_i64(back) } else { 0 };
         let (days, rest) = self.split_days(-days, from.work - work);
         let hour = self.hour_of(rest);
-        let within = ((rest - self.cumulative[hour]) * self.ms_per_launch[hour]) as i64;
+        let within = (((rest - self.cumulative[hour]) * self.ms_per_launch[hour]) as i64)
+            .clamp(0, MS_PER_HOUR);
         let arrival = from.midnight + days * MS_PER_DAY + hour as i64 * MS_PER_HOUR + within;
         SimTime(arrival.min(local - 1) - self.offset_ms)
     }
@@ -452,6 +466,29 @@ mod tests {
                 "retreat({t}, {work}) = {last} is early"
             );
         }
+    }
+
+    #[test]
+    fn subnormal_hour_stays_in_bounds() {
+        // The rate of hour 0 is subnormal, so its reciprocal is infinite.
+        let mut profile = [1.0; 24];
+        profile[0] = 1e-303;
+        let clock = LaunchClock::new(1.0, &profile, 0);
+        let next = clock.advance(SimTime::ZERO, 1e-306);
+        assert!(next > SimTime::ZERO, "{next:?}");
+        assert!(next.0 <= MS_PER_HOUR, "{next:?}");
+        let last = clock.retreat(SimTime(MS_PER_HOUR), 1e-306);
+        assert!(last.0 < MS_PER_HOUR, "{last:?}");
+        assert!(last.0 >= 0, "{last:?}");
+    }
+
+    #[test]
+    fn far_arrivals_are_never() {
+        let clock = LaunchClock::new(0.001, &[1.0; 24], 0);
+        // 100,001 days of work at 0.001 launches a day is 100.001.
+        assert_eq!(clock.advance(SimTime::ZERO, 100.001), SimTime::NEVER);
+        assert_eq!(clock.retreat(SimTime::ZERO, 100.001), SimTime(i64::MIN / 4));
+        assert!(clock.advance(SimTime::ZERO, 99.0) < SimTime::NEVER);
     }
 
     #[test]
