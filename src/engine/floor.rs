@@ -12,14 +12,17 @@
 //!   brief background trips of segments that have them;
 //! - for one policy, draw one check latency for every visit in
 //!   `[0, horizon)` that opens after the previous visit's process died,
-//!   which is a cold start by the visits alone. When there was such a
-//!   launch, also draw the duration noise, failure draw and break point of
-//!   one download.
+//!   which is a cold start by the visits alone, until the first such visit
+//!   after the release schedule has settled. When there was such a launch,
+//!   also draw the duration noise, failure draw and break point of one
+//!   download.
 //!
 //! The last item is an estimate of what the engine draws for the first
-//! policy: the engine skips the check of a cold start while a download
+//! policy. The engine skips the check of a cold start while a download
 //! runs, adds the draws of synchronous updates and retries, and draws prompt
-//! answers. The other policies draw only until they take over the first
+//! answers. Once the schedule has settled it draws no latency for a check
+//! of a user who already has the package on offer, which is every check
+//! after the first that found it. The other policies draw only until they take over the first
 //! policy's timeline (see `model::user::Trail`), so the floor leaves them
 //! out: it is the least that any run of these users must draw.
 
@@ -81,6 +84,7 @@ pub fn draw_only(
         .num_threads(options.threads)
         .build()?;
     let check_latency = scenario.client.check_latency.sampler();
+    let schedule = setup.context().schedule;
     let horizon = SimTime::ZERO + scenario.run.horizon;
     let total_work: u64 = (0..setup.replications).map(|r| setup.population(r)).sum();
     let done = AtomicU64::new(0);
@@ -115,10 +119,18 @@ pub fn draw_only(
                         std::hint::black_box(seeds.stream(Stream::Prompts));
                         let mut alive_until = SimTime(i64::MIN);
                         let mut cold_starts = 0u64;
+                        let mut settled_checks = 0u64;
                         for visit in visits.iter() {
                             let cold = visit.open >= alive_until;
                             alive_until = visit.alive_until;
-                            if cold && visit.open >= SimTime::ZERO && visit.open < horizon {
+                            if cold
+                                && visit.open >= SimTime::ZERO
+                                && visit.open < horizon
+                                && settled_checks == 0
+                            {
+                                if schedule.is_settled(visit.open) {
+                                    settled_checks += 1;
+                                }
                                 let latency = check_latency.sample_ms(&mut checks);
                                 out.checksum = out.checksum.wrapping_add(latency as u64);
                                 cold_starts += 1;
@@ -158,10 +170,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn floor_draws_one_check_per_cold_start() {
+    fn floor_draws_checks_until_settled() {
         // With one policy and every visit a cold start (keep-alive 0 and
-        // sessions of 1 ms), the floor draws one check per visit in the
-        // horizon and one download per user with such a visit.
+        // sessions of 1 ms), the floor draws one check per visit before the
+        // release settles the schedule at 1 d, one for the first visit
+        // after it, and one download per user with such a visit.
         let text = r#"
 [run]
 horizon = "2d"
@@ -181,7 +194,7 @@ keep_alive = "0ms"
 
 [[release]]
 version = "2.0"
-at = "0h"
+at = "1d"
 
 [[policy]]
 name = "none"
@@ -195,16 +208,20 @@ on_update_ready = "none"
         };
         let out = draw_only(&scenario, &LaunchSource::Synthetic, &options, &|_, _| {})
             .expect("floor runs");
-        // 500 users × 2 days × 2 launches per day = 2,000 launches expected,
-        // plus one launch before t = 0 per user that draws nothing. The
-        // count is Poisson, so its standard deviation is sqrt(2,000) ≈ 45;
-        // 5 deviations give ±225.
+        // Before 1 d: 500 users × 2 launches = 1,000 expected, a Poisson
+        // count with variance 1,000. After it: one draw for each user with
+        // a launch on day 2, 500 × (1 - e^-2) = 432.3 expected, with
+        // binomial variance 58.5. The standard deviation of the sum is 32.5;
+        // 5 deviations give ±163.
+        let expected = 1_000.0 + 500.0 * (1.0 - (-2.0f64).exp());
         assert!(
-            (out.check_draws as f64 - 2_000.0).abs() < 225.0,
+            (out.check_draws as f64 - expected).abs() < 163.0,
             "{}",
             out.check_draws
         );
-        assert_eq!(out.visits, out.check_draws + 500, "{out:?}");
+        // Each user's launch before t = 0 draws nothing, and so do all but
+        // the first launch after 1 d.
+        assert!(out.visits > out.check_draws + 500, "{out:?}");
         assert!(out.download_draws <= 500, "{out:?}");
         assert!(out.download_draws > 450, "{out:?}");
     }
