@@ -275,12 +275,21 @@ pub fn simulate_policies(
     let mut handled = played.handled;
 
     for (p, policy) in others.iter().enumerate() {
-        let sharing = if differ_only_in_action(lead, policy) {
+        let same_timeline = differ_only_in_action(lead, policy);
+        let bins = &mut bins[follower(p)];
+        if same_timeline && trail.action_reads == 0 {
+            // The lead never consulted its action, so a policy that differs
+            // only there has the lead's whole timeline: it takes over from
+            // the start without being played.
+            bins.add_total(Total::Events, trail.events);
+            meetings.push(Some(0));
+            continue;
+        }
+        let sharing = if same_timeline {
             Sharing::Follow(trail)
         } else {
             Sharing::Off
         };
-        let bins = &mut bins[follower(p)];
         let played = play(
             &user,
             policy,
