@@ -43,6 +43,9 @@ pub struct LaunchClock {
     /// `cumulative[h]`: launches expected from local midnight to the start
     /// of hour `h`; `cumulative[24]` is the launches per day.
     cumulative: [f64; 25],
+    /// `hour_ends[h]`: launches expected from midnight to the end of hour
+    /// `h`, padded with infinities to 32 entries for a branchless search.
+    hour_ends: [f64; 32],
     /// Milliseconds per launch in each local hour (the reciprocal of
     /// `rate`), or 0 where the rate is 0, so an inversion multiplies.
     ms_per_launch: [f64; 24],
@@ -79,9 +82,12 @@ impl LaunchClock {
         }
         let ms_per_launch = rate.map(|r| if r > 0.0 { 1.0 / r } else { 0.0 });
         let per_day = cumulative[24];
+        let mut hour_ends = [f64::INFINITY; 32];
+        hour_ends[..24].copy_from_slice(&cumulative[1..]);
         LaunchClock {
             rate,
             cumulative,
+            hour_ends,
             ms_per_launch,
             days_per_launch: if per_day > 0.0 { 1.0 / per_day } else { 0.0 },
             offset_ms: start_minute_of_day as i64 * 60_000,
@@ -126,12 +132,14 @@ impl LaunchClock {
     /// Such an hour has a positive rate.
     #[inline]
     fn hour_of(&self, work: f64) -> usize {
-        // A count of 24 comparisons, which the compiler vectorises, instead
-        // of a search with a branch per step.
-        let hour = self.cumulative[1..]
-            .iter()
-            .map(|&end| usize::from(end <= work))
-            .sum::<usize>();
+        // The number of hours that end at or before `work`, by a binary
+        // search whose steps compile to conditional moves.
+        let mut hour = 0;
+        for step in [16, 8, 4, 2, 1] {
+            if self.hour_ends[hour + step - 1] <= work {
+                hour += step;
+            }
+        }
         hour.min(23)
     }
 
@@ -489,6 +497,31 @@ mod tests {
         assert_eq!(clock.advance(SimTime::ZERO, 100.001), SimTime::NEVER);
         assert_eq!(clock.retreat(SimTime::ZERO, 100.001), SimTime(i64::MIN / 4));
         assert!(clock.advance(SimTime::ZERO, 99.0) < SimTime::NEVER);
+    }
+
+    #[test]
+    fn hour_search_matches_count() {
+        let mut sparse = profile();
+        for hour in [0, 1, 2, 13, 23] {
+            sparse[hour] = 0.0;
+        }
+        let mut peaked = [0.001; 24];
+        peaked[20] = 23.9;
+        for profile in [profile(), sparse, peaked, [1.0; 24]] {
+            let clock = LaunchClock::new(2.5, &profile, 0);
+            let per_day = clock.per_day();
+            let mut works: Vec<f64> = (0..=1_000).map(|i| per_day * i as f64 / 1_000.0).collect();
+            for edge in clock.cumulative {
+                works.extend([edge, edge.next_down(), edge.next_up()]);
+            }
+            for work in works.into_iter().filter(|w| (0.0..per_day).contains(w)) {
+                let counted = clock.cumulative[1..]
+                    .iter()
+                    .filter(|&&end| end <= work)
+                    .count();
+                assert_eq!(clock.hour_of(work), counted.min(23), "work {work}");
+            }
+        }
     }
 
     #[test]
