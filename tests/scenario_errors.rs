@@ -141,6 +141,11 @@ const ENGLISH: &[Case] = &[
         message: "error: s.toml:2:9: key `population.start` = 2026-12-07T10:00:00: wrong type: expected a string in quotes, such as \"name\", found a date-time; put it in quotes: \"2026-12-07T10:00:00\"",
     },
     Case {
+        name: "start_with_seconds",
+        scenario: "[population]\nstart = \"2026-12-07T23:59:59\"\n",
+        message: "error: s.toml:2:9: key `population.start` = \"2026-12-07T23:59:59\": seconds are not supported: the run starts on a whole minute; drop the seconds, such as \"2026-12-07T10:00\"",
+    },
+    Case {
         name: "missing_required_key",
         scenario: "[[network]]\nname = \"wifi\"\nshare = 1.0\n",
         message: "error: s.toml:1:1: key `network[0].bandwidth`: missing required key; add it to the table",

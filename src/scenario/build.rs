@@ -1836,6 +1836,18 @@ fn build_population(
                     "请写成 \"2026-12-07T10:00\"（population.timezone 时区的本地时间）",
                 )
             })?;
+            // The clock of the daily profile counts whole minutes, so
+            // seconds would be dropped without a word.
+            if parsed.second() != 0 {
+                return Err(ctx.rule(
+                    "population.start",
+                    Some(value.span()),
+                    "seconds are not supported: the run starts on a whole minute",
+                    "不支持秒：运行只能从整分钟开始",
+                    "drop the seconds, such as \"2026-12-07T10:00\"",
+                    "请去掉秒，例如 \"2026-12-07T10:00\"",
+                ));
+            }
             (
                 parsed.hour() * 60 + parsed.minute(),
                 value.get_ref().clone(),
