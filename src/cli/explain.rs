@@ -395,14 +395,28 @@ fn describe_sync(
 fn launches_first(log: &[TimelineEvent]) -> Vec<&TimelineEvent> {
     let mut ordered: Vec<&TimelineEvent> = log.iter().collect();
     for index in 1..ordered.len() {
-        let (check, launch) = (ordered[index - 1], ordered[index]);
-        let same_time = check.at == launch.at;
-        if same_time
-            && check.kind == TimelineKind::CheckStarted
-            && launch.kind.launched_package().is_some()
-        {
-            ordered.swap(index - 1, index);
+        let launch = ordered[index];
+        if launch.kind.launched_package().is_none() {
+            continue;
         }
+        // The steps of the check this launch sent, at the same instant:
+        // its start and, when the schedule already gave the result, its
+        // result or failure.
+        let mut first = index;
+        while first > 0 {
+            let step = ordered[first - 1];
+            let of_check = matches!(
+                step.kind,
+                TimelineKind::CheckStarted
+                    | TimelineKind::CheckDone { .. }
+                    | TimelineKind::CheckFailed { periodic: false }
+            );
+            if step.at != launch.at || !of_check {
+                break;
+            }
+            first -= 1;
+        }
+        ordered[first..=index].rotate_right(1);
     }
     ordered
 }
@@ -591,6 +605,36 @@ pub fn execute(args: &ExplainArgs, lang: Lang) -> Result<(), CliError> {
 mod tests {
     use super::*;
     use crate::engine::runner;
+    use crate::time::SimTime;
+
+    #[test]
+    fn launch_precedes_its_check_steps() {
+        let at = |ms: i64, kind: TimelineKind| TimelineEvent {
+            at: SimTime(ms),
+            kind,
+        };
+        let log = [
+            at(5, TimelineKind::CheckStarted),
+            at(9, TimelineKind::CheckStarted),
+            at(9, TimelineKind::CheckDone { offered: None }),
+            at(9, TimelineKind::ColdStart { package: Some(1) }),
+            at(12, TimelineKind::CheckStarted),
+        ];
+        let kinds: Vec<_> = launches_first(&log)
+            .iter()
+            .map(|e| (e.at.0, e.kind.clone()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (5, TimelineKind::CheckStarted),
+                (9, TimelineKind::ColdStart { package: Some(1) }),
+                (9, TimelineKind::CheckStarted),
+                (9, TimelineKind::CheckDone { offered: None }),
+                (12, TimelineKind::CheckStarted),
+            ]
+        );
+    }
 
     /// One busy user, two releases, a failure-prone network and three
     /// policies, so the timeline has sync updates, failed downloads,

@@ -416,9 +416,12 @@ fn play<T: Tally>(
             let next_tick = tick.map(|slot| slot.time);
             match &mut sharing {
                 Sharing::Off => {}
-                Sharing::Lead(snapshots) => {
+                // A takeover needs a lead that never reads its action
+                // afterwards, so snapshots before its first read are useless.
+                Sharing::Lead(snapshots) if sim.action_reads > 0 => {
                     snapshots.push(Snapshot::of(&sim, index, next_tick, queue.is_empty()));
                 }
+                Sharing::Lead(_) => {}
                 Sharing::Follow(trail) => {
                     if let Some(from) = trail.meets(&sim, index, t, next_tick, queue.is_empty()) {
                         return Played {

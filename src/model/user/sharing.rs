@@ -9,7 +9,8 @@
 //!
 //! The first policy (the lead) counts into counters that every policy
 //! receives, logs each change, and keeps a snapshot of its state at each
-//! launch. Every later policy compares itself with the snapshot at each of
+//! launch after its first action read (a takeover before that point would
+//! meet a lead that still reads its action). Every later policy compares itself with the snapshot at each of
 //! its launches. At the first match it stops and takes back the lead's
 //! changes made before that point (`simulate_policies` in the parent
 //! module). The result is exactly that of simulating every policy in full.
@@ -62,7 +63,8 @@ pub struct Trail {
 pub(super) enum Sharing<'s> {
     /// Simulated in full on its own.
     Off,
-    /// The lead: keeps a snapshot at every launch.
+    /// The lead: keeps a snapshot at every launch after its first action
+    /// read.
     Lead(&'s mut Vec<Snapshot>),
     /// Takes over the lead's timeline where the two meet.
     Follow(&'s Trail),
@@ -96,9 +98,12 @@ impl Trail {
         tick: Option<SimTime>,
         queue_empty: bool,
     ) -> Option<&Snapshot> {
+        // Snapshots start at the lead's first launch after its first action
+        // read and follow launch by launch.
+        let first = self.snapshots.first()?.index;
         let snapshot = self
             .snapshots
-            .get(index as usize)
+            .get(index.checked_sub(first)? as usize)
             .filter(|s| s.index == index)?;
         let lead_end = self.streams.as_ref()?;
         // With no event pending and the next tick strictly later, the two
