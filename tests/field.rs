@@ -1002,6 +1002,53 @@ start_failure = {failure}
     assert!(full > 0.99, "without failures {full}");
 }
 
+#[test]
+fn minimum_stops_at_rolled_back_offer() {
+    // The policy requires 2.0.3, and the server later rolls back to 2.0.1.
+    // Every cold start after that would block and download 2.0.1 again if
+    // the minimum still applied, about 10 sync updates per user in 4 days
+    // at 3 launches a day. Held to the offer, a user updates synchronously
+    // at most twice more than under `none`: to 2.0.3 before the rollback,
+    // and back to 2.0.1 at the rollback.
+    let text = r#"
+[run]
+horizon = "5d"
+sample_every = "1h"
+seed = 4
+
+[population]
+users = 2000
+baseline_version = "2.0.0"
+
+[[release]]
+version = "2.0.1"
+at = "0h"
+
+[[release]]
+version = "2.0.3"
+at = "12h"
+
+[[release]]
+rollback_to = "2.0.1"
+at = "24h"
+
+[[policy]]
+name = "none"
+on_update_ready = "none"
+
+[[policy]]
+name = "minreq"
+on_update_ready = "none"
+minimum_required = "2.0.3"
+"#;
+    let users = 2_000;
+    let result = run(&parse(text), users, 1);
+    let none = total(&result, "none", "sync_updates");
+    let held = total(&result, "minreq", "sync_updates");
+    assert!(held <= none + 2.0 * users as f64, "{held} vs {none}");
+    assert_eq!(total(&result, "minreq", "failed_launches"), 0.0);
+}
+
 fn parse_error(text: &str) -> scenario::ScenarioError {
     match scenario::parse(text, "bad.toml", None) {
         Ok(_) => panic!("the scenario should be rejected:\n{text}"),

@@ -810,9 +810,14 @@ impl<'a, T: Tally> UserSim<'a, '_, T> {
         let client = self.ctx.client;
         let schedule = self.ctx.schedule;
         // A device that ignores the minimum package (it failed to start
-        // there) cannot be held to it.
+        // there) cannot be held to it. Nor can a device be held above the
+        // package the server offers it: after a rollback to an older
+        // package, a minimum set earlier would otherwise block every cold
+        // start and download the rollback package again each time.
+        let offered = schedule.releases()[schedule.target(self.traits.bucket, t)].package;
         let below_minimum = schedule
             .minimum_package_with(self.traits.bucket, t, self.policy_minimum)
+            .map(|minimum| minimum.min(offered))
             .is_some_and(|minimum| self.state.cached < minimum && !self.is_ignored(minimum));
         if below_minimum {
             return if self.blocking_update(t) {
