@@ -622,7 +622,7 @@ mod tests {
         ];
         let kinds: Vec<_> = launches_first(&log)
             .iter()
-            .map(|e| (e.at.0, e.kind.clone()))
+            .map(|e| (e.at.0, e.kind))
             .collect();
         assert_eq!(
             kinds,
