@@ -1003,6 +1003,43 @@ start_failure = {failure}
 }
 
 #[test]
+fn coverage_empty_before_first_release() {
+    // The release comes at 5 h, so the bins ending at 1 h to 5 h have no
+    // new version to cover; the bin ending at 6 h has one.
+    let text = r#"
+[run]
+horizon = "1d"
+sample_every = "1h"
+
+[population]
+users = 3000
+
+[[population.segment]]
+name = "busy"
+share = 1.0
+launches_per_day = 24
+
+[[release]]
+version = "2.0.0"
+at = "5h"
+"#;
+    let result = run(&parse(text), 3_000, 1);
+    for metric in [
+        "launch_coverage",
+        "session_coverage",
+        "installed_coverage",
+        "active_user_coverage",
+    ] {
+        let values = means(&result, "none", metric);
+        assert!(
+            values[..5].iter().all(Option::is_none),
+            "{metric}: {values:?}"
+        );
+        assert!(values[5].is_some(), "{metric}: {values:?}");
+    }
+}
+
+#[test]
 fn minimum_stops_at_rolled_back_offer() {
     // The policy requires 2.0.3, and the server later rolls back to 2.0.1.
     // Every cold start after that would block and download 2.0.1 again if

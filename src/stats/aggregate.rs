@@ -165,6 +165,7 @@ pub fn aggregate(scenario: &Scenario, output: &RunOutput) -> RunResult {
         .map(|k| (k as i64 * width_ms) as f64 / MS_PER_HOUR as f64)
         .collect();
     let last_release = scenario.releases.last().map_or(SimTime::ZERO, |r| r.at);
+    let first_release = scenario.releases.get(1).map_or(SimTime::ZERO, |r| r.at);
     let last_release_h = last_release.as_hours();
     let width_s = width_ms as f64 / 1000.0;
     let policies = scenario
@@ -207,12 +208,17 @@ pub fn aggregate(scenario: &Scenario, output: &RunOutput) -> RunResult {
             };
             let installed = from_gauges(&installed_gauges);
             let active = from_gauges(&active_gauges);
-            for (name, values) in [
+            for (name, mut values) in [
                 ("launch_coverage", launch),
                 ("session_coverage", session),
                 ("installed_coverage", installed),
                 ("active_user_coverage", active),
             ] {
+                // Before the first release the baseline is the newest
+                // version, so coverage would read 1; there is no new version
+                // to cover yet, and the bin is left empty.
+                let before_release = bins_before(first_release, width_ms).min(values.len());
+                values[..before_release].fill(None);
                 series.push(Series {
                     metric: name.into(),
                     values,
@@ -419,6 +425,11 @@ fn summarize(
         Some(mean_over(reps, |b| b.total(Total::Events) as f64)),
     ));
     summary
+}
+
+/// Returns the number of bins of `width_ms` that end at or before `at`.
+fn bins_before(at: SimTime, width_ms: i64) -> usize {
+    (at.0.max(0) / width_ms) as usize
 }
 
 #[cfg(test)]
