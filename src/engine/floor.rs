@@ -119,18 +119,16 @@ pub fn draw_only(
                         std::hint::black_box(seeds.stream(Stream::Prompts));
                         let mut alive_until = SimTime(i64::MIN);
                         let mut cold_starts = 0u64;
-                        let mut settled_checks = 0u64;
+                        let mut past_settled = false;
                         for visit in visits.iter() {
                             let cold = visit.open >= alive_until;
                             alive_until = visit.alive_until;
                             if cold
                                 && visit.open >= SimTime::ZERO
                                 && visit.open < horizon
-                                && settled_checks == 0
+                                && !past_settled
                             {
-                                if schedule.is_settled(visit.open) {
-                                    settled_checks += 1;
-                                }
+                                past_settled = schedule.is_settled(visit.open);
                                 let latency = check_latency.sample_ms(&mut checks);
                                 out.checksum = out.checksum.wrapping_add(latency as u64);
                                 cold_starts += 1;

@@ -814,7 +814,8 @@ impl<'a, T: Tally> UserSim<'a, '_, T> {
         // package the server offers it: after a rollback to an older
         // package, a minimum set earlier would otherwise block every cold
         // start and download the rollback package again each time.
-        let offered = schedule.releases()[schedule.target(self.traits.bucket, t)].package;
+        let publication = schedule.target(self.traits.bucket, t);
+        let offered = schedule.releases()[publication].package;
         let below_minimum = schedule
             .minimum_package_with(self.traits.bucket, t, self.policy_minimum)
             .map(|minimum| minimum.min(offered))
@@ -830,7 +831,6 @@ impl<'a, T: Tally> UserSim<'a, '_, T> {
         let prefer_local = client
             .prefer_local_from
             .is_some_and(|from| self.state.cached >= from);
-        let publication = schedule.target(self.traits.bucket, t);
         let rollback_pending = client.rollback_sync
             && schedule.releases()[publication].is_rollback
             && schedule.releases()[publication].package != self.state.cached;
@@ -1057,13 +1057,11 @@ impl<'a, T: Tally> UserSim<'a, '_, T> {
         queue.schedule(t + SimDuration(latency), Event::CheckDone);
     }
 
-    /// Returns whether an asynchronous check started at `t` is sure to find
-    /// nothing to download, whatever its latency and whatever happens
-    /// meanwhile. The schedule offers this user's bucket the same
-    /// publication from `t` on, and that is the cached package. A sync
-    /// update in between could only install that package again, and an
-    /// on-device rollback marks it ignored, so `check_done` would return
-    /// without a change.
+    /// Returns whether an asynchronous check started at `t` finds nothing to
+    /// download, whatever its latency: the schedule offers this user's
+    /// bucket the cached package from `t` on. A sync update during the
+    /// latency installs that same package, and an on-device rollback marks
+    /// it ignored, so `check_done` would change nothing either way.
     fn check_finds_nothing(&self, t: SimTime) -> bool {
         let schedule = self.ctx.schedule;
         schedule.is_settled(t)

@@ -1600,14 +1600,18 @@ fn build_policies(
             }
             Ok(())
         };
+        // `accept` and `accept_critical` belong to the prompt policy only.
+        let prompt_keys_only = || -> Result<()> {
+            only("accept", pol.accept.as_ref().map(Spanned::span), "prompt")?;
+            only(
+                "accept_critical",
+                pol.accept_critical.as_ref().map(Spanned::span),
+                "prompt",
+            )
+        };
         let action = match action_name {
             "none" | "force" | "force_critical" => {
-                only("accept", pol.accept.as_ref().map(Spanned::span), "prompt")?;
-                only(
-                    "accept_critical",
-                    pol.accept_critical.as_ref().map(Spanned::span),
-                    "prompt",
-                )?;
+                prompt_keys_only()?;
                 min_background_only(pol.min_background.as_ref().map(Spanned::span))?;
                 field::default_action(action_name)
             }
@@ -1638,12 +1642,7 @@ fn build_policies(
                 }
             }
             "on_resume" | "on_suspend" => {
-                only("accept", pol.accept.as_ref().map(Spanned::span), "prompt")?;
-                only(
-                    "accept_critical",
-                    pol.accept_critical.as_ref().map(Spanned::span),
-                    "prompt",
-                )?;
+                prompt_keys_only()?;
                 let min_background = match &pol.min_background {
                     Some(raw) => duration(ctx, &key("min_background"), raw, false)?,
                     None => SimDuration::ZERO,

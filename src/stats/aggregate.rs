@@ -165,7 +165,10 @@ pub fn aggregate(scenario: &Scenario, output: &RunOutput) -> RunResult {
         .map(|k| (k as i64 * width_ms) as f64 / MS_PER_HOUR as f64)
         .collect();
     let last_release = scenario.releases.last().map_or(SimTime::ZERO, |r| r.at);
+    // Bins that end at or before the first release have no new version to
+    // cover (see the coverage series below).
     let first_release = scenario.releases.get(1).map_or(SimTime::ZERO, |r| r.at);
+    let before_release = bins_before(first_release, width_ms).min(bins);
     let last_release_h = last_release.as_hours();
     let width_s = width_ms as f64 / 1000.0;
     let policies = scenario
@@ -215,9 +218,8 @@ pub fn aggregate(scenario: &Scenario, output: &RunOutput) -> RunResult {
                 ("active_user_coverage", active),
             ] {
                 // Before the first release the baseline is the newest
-                // version, so coverage would read 1; there is no new version
-                // to cover yet, and the bin is left empty.
-                let before_release = bins_before(first_release, width_ms).min(values.len());
+                // version, so coverage would read 1. There is nothing to
+                // cover yet, so those bins are left empty.
                 values[..before_release].fill(None);
                 series.push(Series {
                     metric: name.into(),
