@@ -1005,7 +1005,7 @@ start_failure = {failure}
 #[test]
 fn coverage_empty_before_first_release() {
     // The release comes at 5 h, so the bins ending at 1 h to 5 h have no
-    // new version to cover; the bin ending at 6 h has one.
+    // new version to cover. The bin ending at 6 h has one.
     let text = r#"
 [run]
 horizon = "1d"
@@ -1081,8 +1081,11 @@ minimum_required = "2.0.3"
     let users = 2_000;
     let result = run(&parse(text), users, 1);
     let none = total(&result, "none", "sync_updates");
-    let held = total(&result, "minreq", "sync_updates");
-    assert!(held <= none + 2.0 * users as f64, "{held} vs {none}");
+    let with_minimum = total(&result, "minreq", "sync_updates");
+    assert!(
+        with_minimum <= none + 2.0 * users as f64,
+        "{with_minimum} vs {none}"
+    );
     assert_eq!(total(&result, "minreq", "failed_launches"), 0.0);
 }
 

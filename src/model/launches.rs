@@ -34,8 +34,8 @@ pub struct Visit {
 ///
 /// Launch times come from inverting the integrated intensity. The clock
 /// keeps the intensity integrated from local midnight to the start of each
-/// hour, so an inversion finds its day by one multiplication and its hour by 24
-/// comparisons, however far the next launch lies.
+/// hour, so an inversion finds its day by one multiplication and its hour by a
+/// search over the 24 hour ends, however far the next launch lies.
 #[derive(Clone, Debug)]
 pub struct LaunchClock {
     /// Launches per millisecond in each local hour.
