@@ -6,8 +6,9 @@
 //!
 //! The queue is a vector kept sorted from the latest to the earliest entry,
 //! so the next event is popped from its end. One user's timeline has only a
-//! handful of pending events: the next open or close, a check, a download
-//! and the periodic tick. For so few entries a binary search and a short
+//! handful of pending events: a check, a download, a background trip and a
+//! timer (the next open or close and the periodic tick wait outside the
+//! queue, in reserved slots). For so few entries a binary search and a short
 //! shift cost less than the sift-down of a binary heap.
 
 use crate::time::SimTime;

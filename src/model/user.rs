@@ -31,7 +31,7 @@ pub use sharing::{Trail, TRAIL_BYTES_PER_VISIT};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::engine::queue::EventQueue;
+use crate::engine::queue::{EventQueue, Slot};
 use crate::engine::rng::SimRng;
 use crate::model::background_trips::BackgroundTrip;
 use crate::model::launches::Visit;
@@ -377,13 +377,14 @@ fn play<T: Tally>(
         streams,
         bins,
         state: initial_state(traits),
+        visit_step: None,
         action_reads: 0,
         events: 0,
         log,
     };
     queue.reset(SimTime(i64::MIN / 2));
     if let Some(first) = visits.first() {
-        queue.schedule(first.open, Event::Open(0));
+        sim.schedule_visit_step(queue, first.open, Event::Open(0));
     }
     // The periodic tick stays outside the queue, which saves a push and a
     // pop per tick; its slot keeps its place among the queued events.
@@ -392,8 +393,18 @@ fn play<T: Tally>(
         .periodic_check
         .then(|| queue.reserve_slot(SimTime::ZERO + traits.periodic_phase));
     loop {
-        let tick_is_next = match (tick, queue.peek_slot()) {
-            (Some(tick), Some(head)) => tick < head,
+        let head = queue.peek_slot();
+        let visit_is_next = match (sim.visit_step, head) {
+            (Some((visit, _)), Some(head)) => visit < head,
+            (visit, _) => visit.is_some(),
+        };
+        let next_queued = if visit_is_next {
+            sim.visit_step.map(|(slot, _)| slot)
+        } else {
+            head
+        };
+        let tick_is_next = match (tick, next_queued) {
+            (Some(tick), Some(next)) => tick < next,
             (tick, _) => tick.is_some(),
         };
         if let (true, Some(slot)) = (tick_is_next, tick) {
@@ -406,7 +417,14 @@ fn play<T: Tally>(
             tick = (next < ctx.horizon).then(|| queue.reserve_slot(next));
             continue;
         }
-        let Some((t, event)) = queue.pop() else {
+        let next = if visit_is_next {
+            sim.visit_step
+                .take()
+                .map(|(slot, event)| (slot.time, event))
+        } else {
+            queue.pop()
+        };
+        let Some((t, event)) = next else {
             break;
         };
         if t >= ctx.horizon {
@@ -489,6 +507,10 @@ struct UserSim<'a, 'b, T: Tally> {
     streams: &'b mut PolicyStreams,
     bins: &'b mut T,
     state: State,
+    /// The next open or close of a visit. Opens and closes alternate, so at
+    /// most one is pending. It waits outside the queue, which saves a push
+    /// and a pop per step, and its slot keeps its place among queued events.
+    visit_step: Option<(Slot, Event)>,
     /// Times the policy's action was consulted; a later policy can take
     /// over this timeline only from a point after which it never was.
     action_reads: u32,
@@ -546,6 +568,13 @@ impl<'a, T: Tally> UserSim<'a, '_, T> {
         self.action
     }
 
+    /// Schedules the next open or close of a visit, outside the queue.
+    #[inline]
+    fn schedule_visit_step(&mut self, queue: &mut EventQueue<Event>, time: SimTime, event: Event) {
+        debug_assert!(self.visit_step.is_none(), "two visit steps pending");
+        self.visit_step = Some((queue.reserve_slot(time), event));
+    }
+
     #[inline]
     fn record(&mut self, at: SimTime, kind: TimelineKind) {
         if let Some(log) = self.log.as_deref_mut() {
@@ -566,7 +595,7 @@ impl<'a, T: Tally> UserSim<'a, '_, T> {
                 } else {
                     self.open(t, queue);
                 }
-                queue.schedule(visit.close.max(t), Event::Close(index));
+                self.schedule_visit_step(queue, visit.close.max(t), Event::Close(index));
                 self.schedule_first_trip(index, queue);
             }
             Event::Close(index) => {
@@ -577,7 +606,8 @@ impl<'a, T: Tally> UserSim<'a, '_, T> {
                     self.after_hide(t, queue);
                 }
                 if let Some(next) = self.visits.get(index as usize + 1) {
-                    queue.schedule(next.open.max(t), Event::Open(index + 1));
+                    let open = next.open.max(t);
+                    self.schedule_visit_step(queue, open, Event::Open(index + 1));
                 }
             }
             Event::CheckDone => self.check_done(t, queue),
