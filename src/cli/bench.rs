@@ -170,10 +170,12 @@ fn apply_horizon(scenario: &mut Scenario, text: &str, lang: Lang) -> Result<(), 
             lang,
         ));
     }
-    // As `run` does, reject a horizon that ends before a release is
-    // published (`releases[0]` is the baseline).
-    let end = crate::time::SimTime::ZERO + horizon;
-    if let Some(late) = scenario.releases[1..].iter().find(|r| r.at >= end) {
+    // The scenario file's rule, applied to the new horizon
+    // (`releases[0]` is the baseline).
+    if let Some(late) = scenario.releases[1..]
+        .iter()
+        .find(|r| !r.published_within(horizon))
+    {
         let at = late.at - crate::time::SimTime::ZERO;
         return Err(invalid_flag(
             "--horizon",

@@ -1438,18 +1438,16 @@ fn build_releases(
     Ok(releases)
 }
 
-/// Rejects a release published at or after the horizon: nothing of it
-/// would be simulated, which is almost always a unit mistake.
+/// Rejects a release that is not [`Release::published_within`] the horizon.
 fn check_release_times(
     ctx: &Context,
     raw: &Option<Vec<RawRelease>>,
     releases: &[Release],
     horizon: SimDuration,
 ) -> Result<()> {
-    let end = SimTime::ZERO + horizon;
     // `releases[0]` is the baseline, so release `i` of the file is `i + 1`.
     for (i, (rel, release)) in raw.iter().flatten().zip(&releases[1..]).enumerate() {
-        if release.at >= end {
+        if !release.published_within(horizon) {
             return Err(ctx.rule(
                 &format!("release[{i}].at"),
                 Some(rel.at.span()),

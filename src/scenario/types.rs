@@ -227,6 +227,13 @@ pub struct Release {
 }
 
 impl Release {
+    /// Returns whether the release is published inside a run of this
+    /// `horizon`. A release at or after the horizon is invalid input: nothing
+    /// of it would be simulated, which is almost always a unit mistake.
+    pub fn published_within(&self, horizon: SimDuration) -> bool {
+        self.at < SimTime::ZERO + horizon
+    }
+
     /// Rollout percentage at time `t` (0 before publication or after a
     /// revert), including pauses and the automatic completion.
     pub fn percent_at(&self, t: SimTime, auto_complete: SimDuration) -> f64 {
