@@ -5,17 +5,23 @@
 //! Users are simulated one at a time, so memory does not grow with the
 //! population. It grows with policies × replications × time bins ×
 //! (counters and versions), once more per `[[host]]` client, plus
-//! per-thread buffers, the new-user arrival times and a replayed trace. [`estimate_memory`] adds these parts up from
-//! the same sizes the runner allocates. The estimate is meant as an upper
-//! bound of the peak, so it rounds every part up and adds a fixed base. A
-//! run with 30 replications of 10,080 bins and 4 policies peaked at 393 MB
-//! resident against an estimate of 598 MB (debug build, `/usr/bin/time -v`).
+//! per-thread buffers that grow with the visits of the busiest user,
+//! the new-user arrival times and a replayed trace. [`estimate_memory`]
+//! adds these parts up from the same sizes the runner allocates. The
+//! estimate is meant as an upper bound of the peak, so it rounds every part
+//! up and adds a fixed base. Measured with `/usr/bin/time -v` (release
+//! build, 2 threads), the built-in scenario is estimated at 103 MB and
+//! peaks at 34 MB resident. The same scenario over 100 days, at 10,000
+//! launches a day per user, is estimated at 529 MB and peaks at 120 MB.
 
 use std::path::Path;
 
+use crate::model::background_trips::BackgroundTrip;
+use crate::model::launches::Visit;
 use crate::model::user::TRAIL_BYTES_PER_VISIT;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Segment};
 use crate::stats::bins::{COUNTERS, GAUGES};
+use crate::time::MS_PER_DAY;
 
 /// Memory limit used when neither `--memory-limit` nor the system gives
 /// one: 4 GB, which fits the built-in scenario many times over and a
@@ -48,9 +54,23 @@ const BAND_BYTES: u64 = 32;
 /// metric name and three numbers, rounded up.
 const CSV_ROW_BYTES: u64 = 100;
 
-/// Bytes per visit of a user: the visit itself and its events in the
-/// user's queue, with room for a `Vec` doubling its capacity.
-const VISIT_BYTES: u64 = 2 * (24 + 4 * 32);
+/// Bytes per visit of a user's buffers: the visit and the lead policy's
+/// trail for it, twice over because a `Vec` doubles its capacity.
+const VISIT_BYTES: u64 = 2 * (std::mem::size_of::<Visit>() + TRAIL_BYTES_PER_VISIT) as u64;
+
+/// Bytes per background trip of a user, twice over for the same reason.
+const TRIP_BYTES: u64 = 2 * std::mem::size_of::<BackgroundTrip>() as u64;
+
+/// Bytes of a user's buffers that do not grow with its visits: the event
+/// queue's few pending entries and the policies' takeover points, rounded
+/// up generously.
+const USER_FIXED_BYTES: u64 = 64 * 1024;
+
+/// Standard deviations above the mean at which a user's visit count is
+/// taken as the maximum over the users of a run. Over 10^9 users a normal count
+/// passes 7 with probability about 1e-3; the counts' skew is covered by the
+/// margin of [`Moments::likely_max`].
+const VISIT_SIGMAS: f64 = 7.0;
 
 /// Launches above which [`estimate_launches`] counts as a long run. At about
 /// 3 million launches per second (release build, built-in scenario, 2-core
@@ -110,20 +130,98 @@ pub fn bins_bytes(bins: u64, versions: u64) -> u64 {
     8 * (counters + version_launches + gauges + HISTOGRAM_BUCKETS)
 }
 
-/// Returns the mean launches of one user over the horizon, the largest
-/// segment mean, and the mean over all segments.
-fn launches_per_user(scenario: &Scenario) -> (f64, f64) {
-    let days = scenario.run.horizon.0 as f64 / crate::time::MS_PER_DAY as f64;
-    let segments = &scenario.population.segments;
-    let max = segments
+/// Visits of one user over the horizon in one segment.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct VisitCount {
+    /// The mean.
+    mean: f64,
+    /// The maximum over the users of a large run, as far as it can be foreseen.
+    likely_max: f64,
+}
+
+/// A count's mean and standard deviation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Moments {
+    mean: f64,
+    std_dev: f64,
+}
+
+impl Moments {
+    /// Returns the expected maximum over the users of a large run.
+    fn likely_max(self) -> f64 {
+        self.mean + VISIT_SIGMAS * self.std_dev + 16.0
+    }
+}
+
+/// Returns the visits of one user of `segment` over `horizon_ms`, each
+/// figure the smaller of two counts:
+///
+/// - the launch process alone: `launches_per_day` per day, a Poisson count
+///   of episodes of geometric length when the segment is bursty;
+/// - a renewal count: each visit lasts a session, and the next one starts
+///   a gap later, no shorter on average than the gap at the busiest hour
+///   of the daily profile (or the burst gap). Launches come only while the
+///   app is not in the foreground, so sessions that fill the day cap the
+///   launches whatever the rate.
+fn visit_count(segment: &Segment, profile_peak: f64, horizon_ms: f64) -> VisitCount {
+    let days = horizon_ms / MS_PER_DAY as f64;
+    let mean_visits = segment
+        .burst
+        .as_ref()
+        .map_or(1.0, |burst| burst.mean_visits);
+    let poisson_mean = segment.launches_per_day * days;
+    // A sum of a Poisson number of geometric episodes of mean v has
+    // variance mean × (2v − 1).
+    let poisson = Moments {
+        mean: poisson_mean,
+        std_dev: (poisson_mean * (2.0 * mean_visits - 1.0)).sqrt(),
+    };
+
+    let episodes_per_ms = segment.launches_per_day / mean_visits / MS_PER_DAY as f64;
+    let peak_gap = 1.0 / (episodes_per_ms * profile_peak);
+    let gap = match &segment.burst {
+        Some(burst) => peak_gap.min(burst.gap.mean_ms()),
+        None => peak_gap,
+    };
+    let cycle = segment.session.mean_ms() + gap;
+    let cycle_variance = segment.session.variance_ms2() + gap * gap;
+    let renewal = Moments {
+        mean: horizon_ms / cycle,
+        // For a renewal count N(t), Var N ≈ t σ² / μ³.
+        std_dev: (horizon_ms * cycle_variance / cycle.powi(3)).sqrt(),
+    };
+    VisitCount {
+        mean: poisson.mean.min(renewal.mean),
+        likely_max: poisson.likely_max().min(renewal.likely_max()),
+    }
+}
+
+/// Returns the expected maximum of one user's visits in any segment, and
+/// the mean visits of one user over all segments.
+fn visits_per_user(scenario: &Scenario) -> (f64, f64) {
+    let horizon_ms = scenario.run.horizon.0 as f64;
+    let population = &scenario.population;
+    let peak = population.daily_profile.iter().copied().fold(0.0, f64::max);
+    let counts = population
+        .segments
         .iter()
-        .map(|segment| segment.launches_per_day)
+        .map(|segment| (segment, visit_count(segment, peak, horizon_ms)));
+    let max_visits = counts
+        .clone()
+        .map(|(_, count)| count.likely_max)
         .fold(0.0, f64::max);
-    let mean: f64 = segments
-        .iter()
-        .map(|segment| segment.share * segment.launches_per_day)
+    let mean = counts
+        .map(|(segment, count)| segment.share * count.mean)
         .sum();
-    (max * days, mean * days)
+    (max_visits, mean)
+}
+
+/// Returns the background trips one visit of `segment` is expected to
+/// have: `per_hour` over the mean session.
+fn trips_per_visit(segment: &Segment) -> f64 {
+    segment.brief_background.as_ref().map_or(0.0, |brief| {
+        brief.per_hour * segment.session.mean_ms() / crate::time::MS_PER_HOUR as f64
+    })
 }
 
 fn file_size(path: &Path) -> u64 {
@@ -150,9 +248,17 @@ pub fn estimate_memory(scenario: &Scenario, replications: u32, threads: usize) -
         .saturating_mul(replications)
         .saturating_mul(one_bins);
 
-    let (max_launches, _) = launches_per_user(scenario);
-    let user_buffers =
-        (max_launches * 2.0 + 16.0) as u64 * (VISIT_BYTES + TRAIL_BYTES_PER_VISIT as u64);
+    let (max_visits, _) = visits_per_user(scenario);
+    let trips = scenario
+        .population
+        .segments
+        .iter()
+        .map(trips_per_visit)
+        .fold(0.0, f64::max);
+    // Trips are a Poisson count too: twice their mean covers the user with
+    // the most of them.
+    let per_visit = VISIT_BYTES as f64 + 2.0 * (trips + 1.0) * TRIP_BYTES as f64;
+    let user_buffers = (max_visits * per_visit) as u64 + USER_FIXED_BYTES;
     // One more set per host counts the changes that all policies share.
     let accumulators = ACCUMULATORS_PER_THREAD * (policies + 1) * hosts.max(1) * one_bins;
     let thread_buffers = threads.saturating_mul(accumulators + user_buffers);
@@ -202,7 +308,7 @@ pub fn estimate_memory(scenario: &Scenario, replications: u32, threads: usize) -
 /// Estimates the launches a run simulates: users (existing and new) ×
 /// replications × policies × mean launches per user.
 pub fn estimate_launches(scenario: &Scenario, users: u64, replications: u32) -> f64 {
-    let (_, mean_launches) = launches_per_user(scenario);
+    let (_, mean_launches) = visits_per_user(scenario);
     let days = scenario.run.horizon.0 as f64 / crate::time::MS_PER_DAY as f64;
     let new_users = scenario.population.new_users_per_day * days;
     (users as f64 + new_users)
@@ -297,6 +403,8 @@ pub fn memory_limit(flag: Option<u64>) -> MemoryLimit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::dist::DurationDist;
+    use crate::time::{SimDuration, SimTime};
 
     fn scenario(extra: &str) -> Scenario {
         let text = format!(
@@ -405,11 +513,95 @@ mod tests {
         assert_eq!(limit.source, LimitSource::Flag);
     }
 
+    fn segment(launches_per_day: f64, session: &str) -> Scenario {
+        scenario(&format!(
+            "[[population.segment]]\nname = \"a\"\nshare = 1.0\nlaunches_per_day = {launches_per_day}\nsession = \"{session}\"\nkeep_alive = \"0ms\"\n"
+        ))
+    }
+
+    #[test]
+    fn sessions_cap_visits_at_high_rates() {
+        // 10,000 launches a day with 10-minute sessions: the app is in the
+        // foreground almost all the time, so about 144 visits a day fit.
+        let scenario = segment(10_000.0, "10m");
+        let (max_visits, mean) = visits_per_user(&scenario);
+        let cycle_minutes = 10.0 + 1440.0 / 10_000.0;
+        let expected = 2.0 * 1440.0 / cycle_minutes;
+        assert!(
+            (mean - expected).abs() < 1e-6,
+            "mean {mean}, expected {expected}"
+        );
+        assert!(max_visits < 2.0 * expected, "max_visits {max_visits}");
+    }
+
+    #[test]
+    fn low_rates_stay_near_poisson_count() {
+        // Three launches a day: sessions shorten the day by about 1 %.
+        let scenario = segment(3.0, "3m");
+        let (max_visits, mean) = visits_per_user(&scenario);
+        let renewal_mean = 2.0 * 1440.0 / (3.0 + 1440.0 / 3.0);
+        assert!((mean - renewal_mean).abs() < 1e-9, "mean {mean}");
+        let poisson_max = 6.0 + VISIT_SIGMAS * 6f64.sqrt() + 16.0;
+        assert!(max_visits <= poisson_max, "max_visits {max_visits}");
+        assert!(max_visits > 0.95 * poisson_max, "max_visits {max_visits}");
+    }
+
+    #[test]
+    fn visit_bound_covers_drawn_visits() {
+        use crate::model::launches::{draw_visits, LaunchClock};
+        use rand::SeedableRng;
+
+        // A flat profile, 240 launches a day (a 6-minute mean gap) and
+        // 4-minute sessions: a renewal process with a 10-minute cycle.
+        let scenario = segment(240.0, "4m");
+        let (max_visits, mean) = visits_per_user(&scenario);
+        let clock = LaunchClock::new(240.0, &[1.0; 24], 0);
+        let session = DurationDist::Fixed(SimDuration::from_minutes(4)).sampler();
+        let keep_alive = DurationDist::Fixed(SimDuration::ZERO).sampler();
+        let horizon = SimTime::ZERO + scenario.run.horizon;
+        let mut rng = crate::engine::rng::SimRng::seed_from_u64(7);
+        let mut visits = Vec::new();
+        let users = 4000;
+        let mut counts = Vec::with_capacity(users);
+        for _ in 0..users {
+            draw_visits(
+                &mut rng,
+                &clock,
+                &session,
+                &keep_alive,
+                None,
+                SimTime::ZERO,
+                false,
+                None,
+                horizon,
+                &mut visits,
+            );
+            counts.push(visits.len() as f64);
+        }
+        let observed = counts.iter().sum::<f64>() / users as f64;
+        let max = counts.iter().copied().fold(0.0, f64::max);
+        let variance =
+            counts.iter().map(|c| (c - observed).powi(2)).sum::<f64>() / (users - 1) as f64;
+        // Four standard errors, plus one visit for the renewal count's
+        // edge terms, which the estimate leaves out.
+        let tolerance = 4.0 * (variance / users as f64).sqrt() + 1.0;
+        assert!(
+            (observed - mean).abs() < tolerance,
+            "observed mean {observed}, estimate {mean}, tolerance {tolerance}"
+        );
+        assert!(
+            max <= max_visits,
+            "a user drew {max} visits, above the bound {max_visits}"
+        );
+    }
+
     #[test]
     fn launches_scale_with_every_factor() {
-        let scenario =
-            scenario("[[population.segment]]\nname = \"a\"\nshare = 1.0\nlaunches_per_day = 3.0\n");
-        // 100 users × 2 replications × 1 policy × 3 per day × 2 days.
-        assert_eq!(estimate_launches(&scenario, 100, 2), 1200.0);
+        let scenario = segment(3.0, "3m");
+        // 100 users × 2 replications × 1 policy × the visits of 2 days, in
+        // which each visit is a 3-minute session and a mean gap of 8 h.
+        let visits = 2.0 * 1440.0 / (3.0 + 480.0);
+        let expected = 100.0 * 2.0 * visits;
+        assert!((estimate_launches(&scenario, 100, 2) - expected).abs() < 1e-9);
     }
 }

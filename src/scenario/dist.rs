@@ -84,6 +84,19 @@ impl DurationDist {
         }
     }
 
+    /// Returns the variance in square milliseconds.
+    pub fn variance_ms2(&self) -> f64 {
+        match *self {
+            DurationDist::Fixed(_) => 0.0,
+            DurationDist::Exponential { mean } => (mean.0 as f64).powi(2),
+            DurationDist::LogNormal { median, p90 } => {
+                let sigma = ((p90.0 as f64) / (median.0 as f64)).ln() / Z_90;
+                self.mean_ms().powi(2) * (sigma * sigma).exp_m1()
+            }
+            DurationDist::Uniform { min, max } => ((max.0 - min.0) as f64).powi(2) / 12.0,
+        }
+    }
+
     /// Returns an upper bound that the distribution exceeds with probability
     /// at most about 1e-9 (the fixed value, the uniform maximum, or a far
     /// quantile of the unbounded ones).
