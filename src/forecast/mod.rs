@@ -19,6 +19,8 @@
 
 pub mod observed;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -219,6 +221,9 @@ pub enum ForecastError {
     /// The scenario replays a trace, which the forecast does not support.
     #[error("the scenario replays a launch trace; forecast needs the synthetic launch model of population segments")]
     TraceScenario,
+    /// The cancel flag of [`forecast_until`] was set.
+    #[error("the forecast was cancelled")]
+    Cancelled,
     /// A simulation failed.
     #[error(transparent)]
     Simulation(#[from] anyhow::Error),
@@ -352,8 +357,14 @@ impl Model {
     }
 }
 
-/// Runs one replication of `scenario` and returns its counters.
-fn simulate(scenario: &Scenario, options: &ForecastOptions, seed: u64) -> anyhow::Result<Bins> {
+/// Runs one replication of `scenario` and returns its counters. It stops
+/// between chunks of users when `cancel` is set.
+fn simulate(
+    scenario: &Scenario,
+    options: &ForecastOptions,
+    seed: u64,
+    cancel: &AtomicBool,
+) -> Result<Bins, ForecastError> {
     let run_options = RunOptions {
         threads: options.threads,
         users: Some(options.users),
@@ -361,7 +372,20 @@ fn simulate(scenario: &Scenario, options: &ForecastOptions, seed: u64) -> anyhow
         seed: Some(seed),
         shard: None,
     };
-    let output = runner::run(scenario, &LaunchSource::Synthetic, &run_options, &|_, _| {})?;
+    let output = runner::run_until(
+        scenario,
+        &LaunchSource::Synthetic,
+        &run_options,
+        &|_, _| {},
+        cancel,
+    )
+    .map_err(|error| {
+        if error.is::<runner::Cancelled>() {
+            ForecastError::Cancelled
+        } else {
+            ForecastError::Simulation(error)
+        }
+    })?;
     Ok(output
         .bins
         .into_iter()
@@ -478,6 +502,25 @@ pub fn forecast(
     points: &[ObservedPoint],
     options: &ForecastOptions,
 ) -> Result<Forecast, ForecastError> {
+    forecast_until(scenario, points, options, &AtomicBool::new(false))
+}
+
+/// Forecasts like [`forecast`], and stops when `cancel` is set, for
+/// example by a signal handler. The flag is read before each simulation of
+/// the search and between chunks of users within a simulation.
+///
+/// # Errors
+/// As [`forecast`], and [`ForecastError::Cancelled`] when `cancel` was
+/// set before the forecast finished.
+///
+/// # Panics
+/// Panics when `options.policy` is not a policy index of the scenario.
+pub fn forecast_until(
+    scenario: &Scenario,
+    points: &[ObservedPoint],
+    options: &ForecastOptions,
+    cancel: &AtomicBool,
+) -> Result<Forecast, ForecastError> {
     if scenario.population.trace.is_some() {
         return Err(ForecastError::TraceScenario);
     }
@@ -548,10 +591,11 @@ pub fn forecast(
     }
     let observed: Vec<f64> = points.iter().map(|p| p.launch_coverage).collect();
 
-    let simulate_fit = |search: &[f64]| -> anyhow::Result<Vec<f64>> {
+    let cancelled = || cancel.load(Ordering::Relaxed);
+    let simulate_fit = |search: &[f64]| -> Result<Vec<f64>, ForecastError> {
         let scenario = fit_model.with_values(&fit_model.values(search));
         Ok(interval_coverage(
-            &simulate(&scenario, options, options.seed)?,
+            &simulate(&scenario, options, options.seed, cancel)?,
             &intervals,
         ))
     };
@@ -574,34 +618,47 @@ pub fn forecast(
         .map(|(parameter, &value)| parameter.value_to_search(value).clamp(-4.0, 4.0))
         .collect();
     let simplex_step: Vec<f64> = model.parameters.iter().map(|p| p.steps().0).collect();
-    let mut failure: Option<anyhow::Error> = None;
-    let mut objective = |search: &[f64]| match simulate_fit(search) {
-        Ok(simulated) => squared_error(&simulated),
-        Err(error) => {
-            failure.get_or_insert(error);
-            f64::INFINITY
+    let mut failure: Option<ForecastError> = None;
+    let mut objective = |search: &[f64]| {
+        // After a failed or cancelled simulation the search only finishes
+        // its current iteration, so the remaining evaluations simulate
+        // nothing.
+        if failure.is_some() {
+            return f64::INFINITY;
+        }
+        match simulate_fit(search) {
+            Ok(simulated) => squared_error(&simulated),
+            Err(error) => {
+                failure = Some(error);
+                f64::INFINITY
+            }
         }
     };
     // A second search from the first one's result, with a fresh simplex,
     // leaves a collapsed simplex behind: the usual Nelder–Mead restart.
-    let first = crate::calibrate::numeric::nelder_mead(
+    let first = crate::calibrate::numeric::nelder_mead_until(
         &mut objective,
         &start_point,
         &simplex_step,
         SEARCH_TOLERANCE,
         SEARCH_X_TOLERANCE,
         options.max_evaluations / 2,
+        &cancelled,
     );
-    let second = crate::calibrate::numeric::nelder_mead(
+    let second = crate::calibrate::numeric::nelder_mead_until(
         &mut objective,
         &first.point,
         &simplex_step,
         SEARCH_TOLERANCE,
         SEARCH_X_TOLERANCE,
         options.max_evaluations - options.max_evaluations / 2,
+        &cancelled,
     );
     if let Some(error) = failure {
-        return Err(error.into());
+        return Err(error);
+    }
+    if cancelled() {
+        return Err(ForecastError::Cancelled);
     }
     let evaluations = first.evaluations + second.evaluations;
     let best = if second.value <= first.value {
@@ -653,6 +710,7 @@ pub fn forecast(
         &model.with_values(&model.values(&best)),
         options,
         options.seed,
+        cancel,
     )?;
     let fitted = per_bin_coverage(&fitted_bins);
     let bins = fitted.len();
@@ -672,7 +730,7 @@ pub fn forecast(
             .collect();
         let values = model.values(&search);
         let seed = mix64(options.seed.wrapping_add(draw as u64 + 1));
-        let bins = simulate(&model.with_values(&values), options, seed)?;
+        let bins = simulate(&model.with_values(&values), options, seed, cancel)?;
         draw_curves.push(per_bin_coverage(&bins));
         draw_values.push(values);
     }
