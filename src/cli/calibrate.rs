@@ -9,8 +9,11 @@ use clap::Args;
 use crate::calibrate::report::render_report;
 use crate::calibrate::sample::samples_from_trace;
 use crate::calibrate::scenario_text::{offset_text, scenario_text, Provenance};
-use crate::calibrate::validate::{validate, ValidationOptions};
-use crate::calibrate::{calibrate, CalibrateOptions, DEFAULT_MAX_SEGMENTS, MAX_SEGMENTS};
+use crate::calibrate::validate::{validate_until, ValidationOptions};
+use crate::calibrate::{
+    calibrate_until, CalibrateError, CalibrateOptions, DEFAULT_MAX_SEGMENTS, MAX_SEGMENTS,
+};
+use crate::cli::interrupt::Interrupt;
 use crate::cli::CliError;
 use crate::i18n::Lang;
 use crate::output::files;
@@ -123,6 +126,8 @@ const MIN_VISITS: usize = 200;
 
 /// Runs the `calibrate` command.
 pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
+    let interrupt =
+        Interrupt::install().context("cannot install the SIGINT and SIGTERM handlers")?;
     // A planner may have edited an earlier calibrated scenario by hand, so
     // it is kept without --force. The check comes before the long fit.
     if args.out.exists() && !args.force {
@@ -200,8 +205,15 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
         exclude_apps: exclude_apps.clone(),
         merge_gap_ms: merge_gap.0,
     };
+    let report_dir = args
+        .report
+        .clone()
+        .unwrap_or_else(|| default_report_dir(&args.out));
+    // A signal stops the command between its steps with this error.
+    let stop_point = || interrupt.check_file_and_folder(&args.out, &report_dir, lang);
     let trace =
         read_trace(&args.trace, &options).map_err(|error| CliError::Invalid(error.render(lang)))?;
+    stop_point()?;
     let visits: usize = trace.pairs.iter().map(|pair| pair.visits.len()).sum();
     if trace.pairs.len() < MIN_PAIRS || visits < MIN_VISITS {
         return Err(invalid(
@@ -235,29 +247,33 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
         m as i64 * 60_000
     });
     let samples = samples_from_trace(&trace, &all_apps, utc_offset_ms);
-    let calibration = calibrate(
+    stop_point()?;
+    let calibration = calibrate_until(
         &samples,
         &CalibrateOptions {
             max_segments: args.max_segments,
             merge_gap_ms: merge_gap.0,
             utc_offset_ms,
         },
-    )
-    .map_err(|error| {
-        invalid(
+        interrupt.flag(),
+    );
+    stop_point()?;
+    let calibration = calibration.map_err(|error| match error {
+        CalibrateError::NoReopens => invalid(
             lang,
             format!("{}: {error}", args.trace.display()),
             format!(
                 "{}：轨迹中没有访问过两次的（用户，应用）对，因此没有可拟合的访问间隔",
                 args.trace.display()
             ),
-        )
+        ),
+        // `execute` validates --max-segments before the fit, and a cancel
+        // already returned at `stop_point` above, so neither occurs here.
+        CalibrateError::InvalidMaxSegments(_) | CalibrateError::Cancelled => {
+            CliError::Failed(anyhow::Error::new(error))
+        }
     })?;
 
-    let report_dir = args
-        .report
-        .clone()
-        .unwrap_or_else(|| default_report_dir(&args.out));
     let trace_text = args.trace.display().to_string();
     let report_text = report_dir.display().to_string();
     let text = scenario_text(
@@ -277,7 +293,7 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
     let scenario = scenario::parse(&text, &out_name, args.out.parent())
         .map_err(|error| anyhow::anyhow!("the calibrated scenario is invalid: {error}"))?;
 
-    let validation = validate(
+    let validation = validate_until(
         &scenario,
         &samples,
         &calibration.statistics,
@@ -287,7 +303,10 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
             seed: args.seed,
             merge_gap_ms: merge_gap.0,
         },
+        interrupt.flag(),
     );
+    stop_point()?;
+    let validation = validation.map_err(anyhow::Error::new)?;
     let scenario_file_name = args
         .out
         .file_name()
@@ -308,7 +327,26 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut written = files::write_all(&report_dir, &report_files)?;
+    stop_point()?;
+    // Only a report folder that did not exist is removed after a signal.
+    let report_created = !report_dir.exists();
+    let mut written = match files::write_all_unless_stopped(&report_dir, &report_files, &|| {
+        interrupt.requested()
+    }) {
+        Ok(written) => written,
+        Err(error) => {
+            if error.is::<files::Stopped>() {
+                if report_created {
+                    // Only removes the folder when it is still empty.
+                    let _ = std::fs::remove_dir(&report_dir);
+                }
+                stop_point()?;
+            }
+            return Err(error.into());
+        }
+    };
+    // The report's files are in place, so the scenario file is written
+    // even if a signal arrives now: the two outputs belong together.
     written.extend(files::write_all(
         &out_dir,
         &[(scenario_file_name, text.into_bytes())],

@@ -10,15 +10,16 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table};
 use serde::Serialize;
 
+use crate::cli::interrupt::Interrupt;
+use crate::cli::run::{remove_new_out_dir, write_files};
 use crate::cli::{load_scenario, CliError};
 use crate::forecast::observed::{read_observed, ObservedCurve};
-use crate::forecast::{forecast, Forecast, ForecastError, ForecastOptions, Parameter};
+use crate::forecast::{forecast_until, Forecast, ForecastError, ForecastOptions, Parameter};
 use crate::i18n::Lang;
 use crate::output::chart::{
     render_png, render_svg, BandPoint, BandSeries, HorizontalLine, LineChart, VerticalMarker, YAxis,
 };
 use crate::output::csv::format_number;
-use crate::output::files;
 use crate::scenario::{self, Scenario};
 
 /// Arguments of `forecast`.
@@ -124,6 +125,9 @@ fn forecast_error(error: ForecastError, observed: &Path, lang: Lang) -> CliError
             "forecast 需要含用户分群的场景；此场景回放的是启动轨迹".to_string(),
         ),
         ForecastError::Simulation(error) => CliError::Failed(error),
+        // `execute` turns a cancel into `CliError::Interrupted` before it
+        // calls this function, so this arm does not occur.
+        ForecastError::Cancelled => CliError::Failed(anyhow::anyhow!("{error}")),
     }
 }
 
@@ -147,6 +151,8 @@ fn hours_text(value: Option<f64>, lang: Lang) -> String {
 
 /// Runs the `forecast` command.
 pub fn execute(args: &ForecastArgs, lang: Lang) -> Result<(), CliError> {
+    let interrupt =
+        Interrupt::install().context("cannot install the SIGINT and SIGTERM handlers")?;
     let (base, text) = load_scenario(Some(&args.scenario), lang)?;
     let curves: Vec<ObservedCurve> =
         read_observed(&args.observed).map_err(|error| CliError::Invalid(error.render(lang)))?;
@@ -207,8 +213,9 @@ pub fn execute(args: &ForecastArgs, lang: Lang) -> Result<(), CliError> {
             ),
             _ => (base.client.platform.name().to_string(), base.clone()),
         };
-        let result = forecast(&scenario, &curve.points, &options)
-            .map_err(|error| forecast_error(error, &args.observed, lang))?;
+        let result = forecast_until(&scenario, &curve.points, &options, interrupt.flag());
+        interrupt.check(&out_dir, lang)?;
+        let result = result.map_err(|error| forecast_error(error, &args.observed, lang))?;
         results.push((platform, result));
     }
 
@@ -234,7 +241,12 @@ pub fn execute(args: &ForecastArgs, lang: Lang) -> Result<(), CliError> {
         .iter()
         .map(|(name, bytes)| (name.as_str(), bytes.clone()))
         .collect();
-    let written = files::write_all(&out_dir, &borrowed)?;
+    // Only a folder that did not exist is removed after a signal.
+    let created = !out_dir.exists();
+    let written = match write_files(&out_dir, &borrowed, lang, &interrupt) {
+        Ok(written) => written,
+        Err(error) => return remove_new_out_dir(Err(error), created, &out_dir, &interrupt, lang),
+    };
 
     match lang {
         Lang::En => println!(

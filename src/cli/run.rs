@@ -240,11 +240,24 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
         hash,
     };
     let result = simulate_and_write(args, lang, inputs, &out_dir, &interrupt);
-    if created && matches!(result, Err(CliError::Interrupted { .. })) {
-        // Only removes the folder when it is still empty.
-        if std::fs::remove_dir(&out_dir).is_ok() {
-            return Err(interrupt.removed(&out_dir, lang));
-        }
+    remove_new_out_dir(result, created, &out_dir, &interrupt, lang)
+}
+
+/// Removes `out_dir` when the command created it and a signal stopped the
+/// command, so an interrupted command leaves no empty folder behind. The
+/// folder is removed only while it is still empty.
+pub(crate) fn remove_new_out_dir(
+    result: Result<(), CliError>,
+    created: bool,
+    out_dir: &Path,
+    interrupt: &Interrupt,
+    lang: Lang,
+) -> Result<(), CliError> {
+    if created
+        && matches!(result, Err(CliError::Interrupted { .. }))
+        && std::fs::remove_dir(out_dir).is_ok()
+    {
+        return Err(interrupt.removed(out_dir, lang));
     }
     result
 }
@@ -360,7 +373,7 @@ fn write_shard(
 
 /// Writes `outputs` into `out_dir` all or nothing, unless a signal
 /// requests a stop first.
-fn write_files(
+pub(crate) fn write_files(
     out_dir: &Path,
     outputs: &[(&str, Vec<u8>)],
     lang: Lang,
