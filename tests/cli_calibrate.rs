@@ -182,3 +182,47 @@ fn calibrate_keeps_an_existing_out_file() {
         ));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "# edited by hand\n");
 }
+
+#[test]
+fn calibrate_over_memory_limit_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fitted.toml");
+    // The trace reads in well under 150 MB, but its validation simulates
+    // about 2.2 million visits: the check after reading rejects it.
+    let output = Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .args([
+            "--lang",
+            "en",
+            "calibrate",
+            "data/android-app-usage-2021/app_events.csv",
+            "--memory-limit",
+            "150MB",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("error: the calibration needs about "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("more than the limit of 150 MB (set by --memory-limit)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the largest part is the validation"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("keep fewer apps with --apps"), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert!(!out.exists(), "no scenario is written");
+    assert!(
+        !dir.path().join("fitted-fit").exists(),
+        "no report is written"
+    );
+}

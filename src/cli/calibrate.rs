@@ -14,7 +14,9 @@ use crate::calibrate::{
     calibrate_until, CalibrateError, CalibrateOptions, DEFAULT_MAX_SEGMENTS, MAX_SEGMENTS,
 };
 use crate::cli::interrupt::Interrupt;
+use crate::cli::limits::{self, Job};
 use crate::cli::CliError;
+use crate::engine::budget::{self, CalibrationSize};
 use crate::i18n::Lang;
 use crate::output::files;
 use crate::scenario;
@@ -55,6 +57,9 @@ pub struct CalibrateArgs {
     /// Overwrite the --out file if it exists.
     #[arg(long)]
     pub force: bool,
+    /// Largest memory the calibration may need, e.g. 8GB (default: the available memory).
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
 }
 
 /// Simulated users per trace pair in each validation replication.
@@ -200,6 +205,26 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
         ),
     };
 
+    let flag_limit = match &args.memory_limit {
+        Some(text) => Some(limits::parse_memory_limit(text, lang)?),
+        None => None,
+    };
+    let limit = budget::memory_limit(flag_limit);
+    // An unreadable trace gets the trace reader's message below.
+    let mut size = CalibrationSize {
+        trace_bytes: std::fs::metadata(&args.trace).map_or(0, |m| m.len()),
+        read_twice: args.apps.is_some(),
+        visits_and_pairs: None,
+        validation_copies: VALIDATION_COPIES as u64,
+        validation_replications: u64::from(VALIDATION_REPLICATIONS),
+    };
+    limits::check_estimate(
+        &budget::estimate_calibration_memory(&size),
+        Job::Calibration,
+        &limit,
+        lang,
+    )?;
+
     let options = TraceOptions {
         apps: args.apps.clone(),
         exclude_apps: exclude_apps.clone(),
@@ -230,6 +255,15 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
             ),
         ));
     }
+    // With the visits counted, the validation's memory is known too. The
+    // check comes before the fit, which takes most of the time.
+    size.visits_and_pairs = Some((visits as u64, trace.pairs.len() as u64));
+    limits::check_estimate(
+        &budget::estimate_calibration_memory(&size),
+        Job::Calibration,
+        &limit,
+        lang,
+    )?;
     // Observation windows come from every app the user opened, not only
     // the selected ones.
     let all_apps = match &args.apps {

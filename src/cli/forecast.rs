@@ -11,10 +11,14 @@ use comfy_table::{CellAlignment, Table};
 use serde::Serialize;
 
 use crate::cli::interrupt::Interrupt;
+use crate::cli::limits::{self, Job};
 use crate::cli::run::{remove_new_out_dir, write_files};
 use crate::cli::{load_scenario, CliError};
+use crate::engine::budget;
 use crate::forecast::observed::{read_observed, ObservedCurve};
-use crate::forecast::{forecast_until, Forecast, ForecastError, ForecastOptions, Parameter};
+use crate::forecast::{
+    fit_bins, forecast_until, Forecast, ForecastError, ForecastOptions, Parameter,
+};
 use crate::i18n::Lang;
 use crate::output::chart::{
     render_png, render_svg, BandPoint, BandSeries, HorizontalLine, LineChart, VerticalMarker, YAxis,
@@ -51,6 +55,9 @@ pub struct ForecastArgs {
     /// Worker threads (default: one per core); results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Largest memory the forecast may need, e.g. 8GB (default: the available memory).
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
 }
 
 /// Default cap on simulated users, which keeps a forecast of about 150
@@ -203,16 +210,20 @@ pub fn execute(args: &ForecastArgs, lang: Lang) -> Result<(), CliError> {
         Path::new("out").join(format!("{stem}-forecast"))
     });
     let file = args.scenario.display().to_string();
-
-    let mut results: Vec<(String, Forecast)> = Vec::new();
+    let mut scenarios = Vec::with_capacity(curves.len());
     for curve in &curves {
-        let (platform, scenario) = match &curve.platform {
+        scenarios.push(match &curve.platform {
             Some(platform) if platform != base.client.platform.name() => (
                 platform.clone(),
                 scenario_for_platform(&text, &file, args.scenario.parent(), platform, lang)?,
             ),
             _ => (base.client.platform.name().to_string(), base.clone()),
-        };
+        });
+    }
+    check_memory(args, &options, &curves, &scenarios, lang)?;
+
+    let mut results: Vec<(String, Forecast)> = Vec::new();
+    for (curve, (platform, scenario)) in curves.iter().zip(scenarios) {
         let result = forecast_until(&scenario, &curve.points, &options, interrupt.flag());
         interrupt.check(&out_dir, lang)?;
         let result = result.map_err(|error| forecast_error(error, &args.observed, lang))?;
@@ -264,6 +275,35 @@ pub fn execute(args: &ForecastArgs, lang: Lang) -> Result<(), CliError> {
     println!("{}", lang.pick("files written:", "已写出的文件："));
     for path in written {
         println!("  {}", path.display());
+    }
+    Ok(())
+}
+
+/// Rejects a forecast whose memory estimate exceeds the limit. The curves
+/// are forecast one after the other, so each is checked on its own, with
+/// the results of all curves kept until the files are written.
+fn check_memory(
+    args: &ForecastArgs,
+    options: &ForecastOptions,
+    curves: &[ObservedCurve],
+    scenarios: &[(String, Scenario)],
+    lang: Lang,
+) -> Result<(), CliError> {
+    let flag_limit = match &args.memory_limit {
+        Some(text) => Some(limits::parse_memory_limit(text, lang)?),
+        None => None,
+    };
+    let limit = budget::memory_limit(flag_limit);
+    let threads = limits::effective_threads(options.threads);
+    for (curve, (_, scenario)) in curves.iter().zip(scenarios) {
+        let estimate = budget::estimate_forecast_memory(
+            scenario,
+            fit_bins(scenario, &curve.points),
+            options.draws as u64,
+            curves.len() as u64,
+            threads,
+        );
+        limits::check_estimate(&estimate, Job::Forecast, &limit, lang)?;
     }
     Ok(())
 }

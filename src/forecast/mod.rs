@@ -483,6 +483,37 @@ fn percentile_of(values: &mut [f64], q: f64) -> f64 {
     crate::stats::aggregate::percentile(values, q)
 }
 
+/// Rounds an observed time in hours to whole minutes.
+fn whole_minutes(time_h: f64) -> i64 {
+    (time_h * 60.0).round() as i64
+}
+
+/// Returns the bin width of the fitting runs and their horizon, in
+/// minutes. The bins are as wide as the largest whole number of minutes
+/// that divides the scenario's bins, the newest release's publication and
+/// every observed time, so each observed interval is a whole number of
+/// bins. The horizon ends at the last observed time (0 without points).
+fn fit_resolution(scenario: &Scenario, points: &[ObservedPoint]) -> (i64, i64) {
+    let release_minutes = scenario.releases.last().map_or(0, |r| r.at.0) / MS_PER_MINUTE;
+    let mut width_minutes = scenario.run.sample_every.0 / MS_PER_MINUTE;
+    width_minutes = gcd(width_minutes, release_minutes);
+    for point in points {
+        width_minutes = gcd(width_minutes, whole_minutes(point.time_h));
+    }
+    let last_minutes = points.last().map_or(0, |p| whole_minutes(p.time_h));
+    (width_minutes.max(1), last_minutes)
+}
+
+/// Returns the number of time bins of the fitting runs for `points`, which
+/// the memory estimate of a forecast needs before it starts.
+/// Times after the horizon count as the horizon, because the forecast
+/// rejects them before any run.
+pub fn fit_bins(scenario: &Scenario, points: &[ObservedPoint]) -> u64 {
+    let (width_minutes, last_minutes) = fit_resolution(scenario, points);
+    let horizon_minutes = scenario.run.horizon.0 / MS_PER_MINUTE;
+    (last_minutes.clamp(0, horizon_minutes) / width_minutes) as u64
+}
+
 /// Fits the uncertain parameters of `scenario` under policy
 /// `options.policy` to the observed launch coverage and forecasts the rest
 /// of the curve.
@@ -536,10 +567,9 @@ pub fn forecast_until(
     let release = scenario.releases.last().map_or(0, |r| r.at.0);
     let release_h = release as f64 / MS_PER_HOUR as f64;
     let horizon_h = scenario.run.horizon.as_hours();
-    let minutes = |time_h: f64| (time_h * 60.0).round() as i64;
     let release_minutes = release / MS_PER_MINUTE;
     for (index, point) in points.iter().enumerate() {
-        if index == 0 && minutes(point.time_h) <= release_minutes {
+        if index == 0 && whole_minutes(point.time_h) <= release_minutes {
             return Err(ForecastError::BeforeRelease {
                 line: point.line,
                 time_h: point.time_h,
@@ -555,15 +585,7 @@ pub fn forecast_until(
         }
     }
 
-    // Bins of the fitting runs are as wide as the largest whole number of
-    // minutes that divides the scenario's bins and every interval boundary.
-    let mut width_minutes = scenario.run.sample_every.0 / MS_PER_MINUTE;
-    width_minutes = gcd(width_minutes, release_minutes);
-    for point in points {
-        width_minutes = gcd(width_minutes, minutes(point.time_h));
-    }
-    let width_minutes = width_minutes.max(1);
-    let last_minutes = minutes(points[points.len() - 1].time_h);
+    let (width_minutes, last_minutes) = fit_resolution(scenario, points);
     let mut fit_base = model.base.clone();
     fit_base.run.sample_every = SimDuration::from_minutes(width_minutes);
     fit_base.run.horizon = SimDuration::from_minutes(last_minutes);
@@ -576,7 +598,7 @@ pub fn forecast_until(
     let mut intervals = Vec::with_capacity(points.len());
     let mut start = release_minutes;
     for point in points {
-        let end = minutes(point.time_h);
+        let end = whole_minutes(point.time_h);
         if end <= start {
             return Err(ForecastError::SameMinute {
                 line: point.line,
@@ -847,6 +869,32 @@ mod tests {
                 assert!((product - matrix[i][j]).abs() < 1e-12);
             }
         }
+    }
+
+    #[test]
+    fn fit_bins_follow_observed_minutes() {
+        let text = "[run]\nhorizon = \"2d\"\nsample_every = \"1h\"\n\n[[population.segment]]\nname = \"all\"\nshare = 1.0\nlaunches_per_day = 4.0\n\n[[release]]\nversion = \"2.0.0\"\nat = \"0h\"\n";
+        let scenario = crate::scenario::parse(text, "s.toml", None).unwrap();
+        let points = |hours: &[f64]| -> Vec<ObservedPoint> {
+            hours
+                .iter()
+                .enumerate()
+                .map(|(index, &time_h)| ObservedPoint {
+                    line: index as u64 + 2,
+                    time_h,
+                    launch_coverage: 0.5,
+                })
+                .collect()
+        };
+        // Whole hours: hourly bins up to the last observed time.
+        assert_eq!(fit_bins(&scenario, &points(&[1.0, 2.0, 3.0])), 3);
+        // A half hour halves the width.
+        assert_eq!(fit_bins(&scenario, &points(&[1.0, 1.5, 3.0])), 6);
+        // 1.01 h is 61 minutes, so the bins are one minute wide.
+        assert_eq!(fit_bins(&scenario, &points(&[1.0, 1.01, 3.0])), 180);
+        // A time past the 2-day horizon counts as the horizon.
+        assert_eq!(fit_bins(&scenario, &points(&[1.0, 500.0])), 48);
+        assert_eq!(fit_bins(&scenario, &[]), 0);
     }
 
     #[test]
