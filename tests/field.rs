@@ -577,6 +577,32 @@ on_update_ready = "none"
 }
 
 #[test]
+fn stale_version_must_exist_at_zero() {
+    let text = |at: &str| {
+        format!(
+            "[population]\nnew_users_per_day = 100\nstale_first_launch_share = 0.3\n\
+             stale_first_launch_version = \"2.0\"\n\n\
+             [[release]]\nversion = \"2.0\"\nat = \"{at}\"\n\n\
+             [[release]]\nversion = \"2.1\"\nat = \"5h\"\n"
+        )
+    };
+    // Published at t = 0, the version exists at every first launch.
+    let scenario = parse(&text("0h"));
+    let stale = scenario
+        .population
+        .stale_first_launch
+        .expect("stale launches on");
+    assert_eq!(stale.source, scenario::StaleSource::Package(1));
+    // Published a minute later, the first new users would precede it.
+    let error = scenario::parse(&text("1m"), "field-test.toml", None).unwrap_err();
+    let message = error.render(rollout_sim::i18n::Lang::En);
+    assert!(
+        message.contains("version 2.0 is first published at t = 1m"),
+        "{message}"
+    );
+}
+
+#[test]
 fn outage_holds_installs_at_zero() {
     // While an outage fails every download (or every check), nothing new is
     // installed: installed coverage is exactly 0 at every sample up to the

@@ -296,6 +296,11 @@ const ENGLISH: &[Case] = &[
         message: "error: s.toml:6:15: key `release[1].rollback_to` = \"1.5.0\": cannot roll back to 1.5.0: it was never published; name the baseline or an earlier release: 1.0.0, 2.0.0",
     },
     Case {
+        name: "stale_first_launch_version_published_later",
+        scenario: "[population]\nnew_users_per_day = 100\nstale_first_launch_share = 0.3\nstale_first_launch_version = \"2.0.0\"\n\n[[release]]\nversion = \"2.0.0\"\nat = \"2h\"\n",
+        message: "error: s.toml:4:30: key `population.stale_first_launch_version` = \"2.0.0\": version 2.0.0 is first published at t = 2h, but new users launch from t = 0 on, so the first of them would start from a version that does not exist yet; name the baseline or a version released at \"0h\", or use stale_first_launch_age for a package offered some time before each first launch",
+    },
+    Case {
         name: "incident_unknown_version",
         scenario: "[[release]]\nversion = \"2.0.0\"\nat = \"0h\"\n[[incident]]\nversions = [\"1.9.0\"]\nfrom = \"3h\"\n",
         message: "error: s.toml:5:13: key `incident[0].versions` = \"1.9.0\": unknown version 1.9.0; name the baseline or a released version: 1.0.0, 2.0.0",
@@ -389,6 +394,11 @@ const CHINESE: &[Case] = &[
         name: "duplicate_key",
         scenario: "[run]\nseed = 1\nseed = 2\n",
         message: "错误：s.toml:3:1: TOML 语法错误：表 `run` 中的键 `seed` 重复",
+    },
+    Case {
+        name: "stale_first_launch_version_published_later",
+        scenario: "[population]\nnew_users_per_day = 100\nstale_first_launch_share = 0.3\nstale_first_launch_version = \"2.0.0\"\n\n[[release]]\nversion = \"2.0.0\"\nat = \"2h\"\n",
+        message: "错误：s.toml:4:30: 键 `population.stale_first_launch_version` = \"2.0.0\": 版本 2.0.0 首次发布于 t = 2h，但新用户从 t = 0 起就开始启动，最早的新用户会从尚不存在的版本启动；请填写基线版本或在 \"0h\" 发布的版本，或改用 stale_first_launch_age 表示每次首次启动前一段时间提供的包",
     },
     Case {
         name: "rollout_decreasing",

@@ -2051,6 +2051,7 @@ pub fn build(text: &str, file: &str, base_dir: Option<&Path>) -> Result<Scenario
         &ctx,
         raw.population.as_ref().unwrap_or(&RawPopulation::default()),
         &versions,
+        &releases,
     )?;
     field::check_start_failures(&ctx, &raw.release, &client)?;
     let hosts = field::build_hosts(&ctx, &raw.host, &client)?;
