@@ -603,6 +603,28 @@ fn stale_version_must_exist_at_zero() {
 }
 
 #[test]
+fn rollback_before_target_revert_is_accepted() {
+    // 2.0 is still live at the rollback because its revert comes later, so
+    // the rollback is valid. A revert before the rollback is rejected.
+    let text = |revert_at: &str| {
+        format!(
+            "[[release]]\nversion = \"2.0\"\nat = \"0h\"\nrevert_at = \"{revert_at}\"\n\n\
+             [[release]]\nversion = \"3.0\"\nat = \"10h\"\n\n\
+             [[release]]\nrollback_to = \"2.0\"\nat = \"20h\"\n"
+        )
+    };
+    let scenario = parse(&text("48h"));
+    assert!(scenario.releases[3].is_rollback);
+    assert_eq!(scenario.releases[3].package, 1);
+    let error = scenario::parse(&text("20h"), "field-test.toml", None).unwrap_err();
+    let message = error.render(rollout_sim::i18n::Lang::En);
+    assert!(
+        message.contains("cannot roll back to 2.0: release[0] reverted it at t = 20h"),
+        "{message}"
+    );
+}
+
+#[test]
 fn outage_holds_installs_at_zero() {
     // While an outage fails every download (or every check), nothing new is
     // installed: installed coverage is exactly 0 at every sample up to the

@@ -296,6 +296,11 @@ const ENGLISH: &[Case] = &[
         message: "error: s.toml:6:15: key `release[1].rollback_to` = \"1.5.0\": cannot roll back to 1.5.0: it was never published; name the baseline or an earlier release: 1.0.0, 2.0.0",
     },
     Case {
+        name: "rollback_to_reverted_version",
+        scenario: "[[release]]\nversion = \"2.0.0\"\nat = \"1h\"\nrollout = [{ at = \"0h\", percent = 10 }]\nrevert_at = \"4h\"\n\n[[release]]\nversion = \"3.0.0\"\nat = \"10h\"\n\n[[release]]\nrollback_to = \"2.0.0\"\nat = \"20h\"\n",
+        message: "error: s.toml:12:15: key `release[2].rollback_to` = \"2.0.0\": cannot roll back to 2.0.0: release[0] reverted it at t = 5h, before this rollback; roll back to a version that was not reverted (1.0.0), or, to halt a phased release and resume it later, give release[0] a pause instead of revert_at",
+    },
+    Case {
         name: "stale_first_launch_version_published_later",
         scenario: "[population]\nnew_users_per_day = 100\nstale_first_launch_share = 0.3\nstale_first_launch_version = \"2.0.0\"\n\n[[release]]\nversion = \"2.0.0\"\nat = \"2h\"\n",
         message: "error: s.toml:4:30: key `population.stale_first_launch_version` = \"2.0.0\": version 2.0.0 is first published at t = 2h, but new users launch from t = 0 on, so the first of them would start from a version that does not exist yet; name the baseline or a version released at \"0h\", or use stale_first_launch_age for a package offered some time before each first launch",
@@ -394,6 +399,11 @@ const CHINESE: &[Case] = &[
         name: "duplicate_key",
         scenario: "[run]\nseed = 1\nseed = 2\n",
         message: "错误：s.toml:3:1: TOML 语法错误：表 `run` 中的键 `seed` 重复",
+    },
+    Case {
+        name: "rollback_to_reverted_version",
+        scenario: "[[release]]\nversion = \"2.0.0\"\nat = \"1h\"\nrollout = [{ at = \"0h\", percent = 10 }]\nrevert_at = \"4h\"\n\n[[release]]\nversion = \"3.0.0\"\nat = \"10h\"\n\n[[release]]\nrollback_to = \"2.0.0\"\nat = \"20h\"\n",
+        message: "错误：s.toml:12:15: 键 `release[2].rollback_to` = \"2.0.0\": 无法回退到 2.0.0：release[0] 已在 t = 5h 撤回该版本，早于本次回退；请回退到未撤回的版本（1.0.0）；如需暂停分阶段发布并在之后继续，请为 release[0] 设置 pause 而不是 revert_at",
     },
     Case {
         name: "stale_first_launch_version_published_later",
