@@ -688,6 +688,23 @@ fn check_prints_memory_estimate() {
     );
 }
 
+#[test]
+fn run_notes_default_policy() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let text = "[population]\nusers = 50\n\n[[release]]\nversion = \"2.0.0\"\nat = \"1h\"\n";
+    std::fs::write(dir.path().join("s.toml"), text).expect("scenario written");
+    let assert = rollout_sim(dir.path())
+        .args(["run", "s.toml", "--out", "out", "--replications", "1"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert_eq!(
+        stderr,
+        "note: the scenario has no [[policy]] table, so the default policy `none` of platform wechat will run; add [[policy]] tables to compare policies\n"
+    );
+    assert!(dir.path().join("out/summary.csv").is_file());
+}
+
 const TRACE_SCENARIO: &str = "\
 [population]
 trace = \"trace.csv\"

@@ -233,6 +233,10 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
     // A trace is input too: read it before the output folder is created.
     let source = launch_source(&scenario, lang)?;
     let created = prepare_out_dir(&out_dir, &hash, args.force, lang)?;
+    // Printed once every input is valid, so an error comes alone.
+    if let Some(note) = crate::cli::check::default_policy_note(&scenario, lang) {
+        eprintln!("{note}");
+    }
     let inputs = Inputs {
         scenario: &scenario,
         source: &source,

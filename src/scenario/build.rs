@@ -2132,6 +2132,7 @@ pub fn build(text: &str, file: &str, base_dir: Option<&Path>) -> Result<Scenario
         releases,
         incidents,
         policies,
+        default_policy: raw.policy.is_none(),
         settings: ctx.settings,
         hosts,
         outages,
