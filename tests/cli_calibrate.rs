@@ -111,6 +111,30 @@ fn calibrate_reports_missing_trace() {
 }
 
 #[test]
+fn missing_trace_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("absent.csv");
+    let os_text = std::fs::read(&trace).expect_err("absent").to_string();
+    let output = Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .args(["--lang", "zh-CN", "calibrate"])
+        .arg(&trace)
+        .arg("--out")
+        .arg(dir.path().join("x.toml"))
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "错误：读取轨迹文件 {} 失败：文件或目录不存在（{os_text}）。请检查路径是否存在且可读。\n",
+            trace.display()
+        )
+    );
+}
+
+#[test]
 fn calibrate_rejects_unknown_app() {
     Command::cargo_bin("rollout-sim")
         .unwrap()

@@ -540,6 +540,24 @@ fn missing_scenario_file_is_invalid_input() {
 }
 
 #[test]
+fn missing_scenario_file_in_chinese() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let assert = rollout_sim(dir.path())
+        .args(["--lang", "zh-CN", "check", "absent.toml"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    // The operating system's text for the same missing file.
+    let os_text = std::fs::read(dir.path().join("absent.toml"))
+        .expect_err("the file is absent")
+        .to_string();
+    assert_eq!(
+        stderr,
+        format!("错误：absent.toml：无法读取场景文件：文件或目录不存在（{os_text}）\n")
+    );
+}
+
+#[test]
 fn invalid_flags_are_rejected() {
     let dir = tempfile::tempdir().expect("temporary folder");
     for (args, message) in [

@@ -17,7 +17,7 @@ use crate::cli::interrupt::Interrupt;
 use crate::cli::limits::{self, Job};
 use crate::cli::CliError;
 use crate::engine::budget::{self, CalibrationSize};
-use crate::i18n::Lang;
+use crate::i18n::{io_error_text, Lang};
 use crate::output::files;
 use crate::scenario;
 use crate::trace::{read_trace, TraceOptions};
@@ -104,7 +104,11 @@ fn read_exclusions(path: &Path, lang: Lang) -> Result<Vec<String>, CliError> {
                 "{}: cannot read the exclusion file: {error}",
                 path.display()
             ),
-            format!("{}：无法读取排除列表文件：{error}", path.display()),
+            format!(
+                "{}：无法读取排除列表文件：{}",
+                path.display(),
+                io_error_text(&error, lang)
+            ),
         )
     })?;
     Ok(text
@@ -192,7 +196,11 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
                         "{}: cannot read the template scenario: {error}",
                         path.display()
                     ),
-                    format!("{}：无法读取模板场景：{error}", path.display()),
+                    format!(
+                        "{}：无法读取模板场景：{}",
+                        path.display(),
+                        io_error_text(&error, lang)
+                    ),
                 )
             })?;
             scenario::parse(&text, &path.display().to_string(), path.parent())

@@ -157,7 +157,11 @@ pub(crate) fn load_scenario(
                     Lang::En => {
                         format!("{}: cannot read the scenario file: {error}", path.display())
                     }
-                    Lang::ZhCn => format!("{}：无法读取场景文件：{error}", path.display()),
+                    Lang::ZhCn => format!(
+                        "{}：无法读取场景文件：{}",
+                        path.display(),
+                        crate::i18n::io_error_text(&error, lang)
+                    ),
                 })
             })?;
             let text = scenario::decode_text(&path.display().to_string(), bytes)

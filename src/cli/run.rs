@@ -163,6 +163,17 @@ pub(crate) fn prepare_out_dir(
                 }));
             }
             ExistingManifest::Valid(_) => {}
+            ExistingManifest::Unreadable { kind, text } => {
+                return Err(CliError::Invalid(match lang {
+                    Lang::En => format!(
+                        "{shown}/manifest.toml is invalid ({text}), so the results in {shown} cannot be matched to a scenario; choose another --out folder, or add --force to overwrite them"
+                    ),
+                    Lang::ZhCn => format!(
+                        "无法读取 {shown}/manifest.toml：{}，无法确定 {shown} 中的结果属于哪个场景；请用 --out 指定其他目录，或加上 --force 覆盖",
+                        crate::i18n::io_error_kind_text(kind, &text, lang)
+                    ),
+                }));
+            }
             ExistingManifest::Invalid(reason) => {
                 return Err(CliError::Invalid(match lang {
                     Lang::En => format!(
@@ -193,9 +204,10 @@ pub(crate) fn prepare_out_dir(
             Lang::En => format!(
                 "{what_en} {shown} ({error}); choose an --out folder in a place you can write to"
             ),
-            Lang::ZhCn => {
-                format!("{what_zh} {shown}（{error}）；请为 --out 指定一个可写位置的目录")
-            }
+            Lang::ZhCn => format!(
+                "{what_zh} {shown}：{}；请为 --out 指定一个可写位置的目录",
+                crate::i18n::io_error_text(&error, lang)
+            ),
         })
     };
     std::fs::create_dir_all(dir)

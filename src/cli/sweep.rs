@@ -15,7 +15,7 @@ use crate::cli::run::{launch_source, options, prepare_out_dir, remove_new_out_di
 use crate::cli::{limits, CliError};
 use crate::engine::budget;
 use crate::engine::runner::{self, RunOutput};
-use crate::i18n::Lang;
+use crate::i18n::{io_error_text, Lang};
 use crate::output::chart::{render_png, render_svg};
 use crate::output::csv::format_number;
 use crate::report::charts::{self, CHART_HEIGHT, CHART_WIDTH};
@@ -84,7 +84,11 @@ fn scenarios_for(param: &SweepParam, path: &Path, lang: Lang) -> Result<Vec<Scen
     let bytes = std::fs::read(path).map_err(|error| {
         CliError::Invalid(match lang {
             Lang::En => format!("{}: cannot read the scenario file: {error}", path.display()),
-            Lang::ZhCn => format!("{}：无法读取场景文件：{error}", path.display()),
+            Lang::ZhCn => format!(
+                "{}：无法读取场景文件：{}",
+                path.display(),
+                io_error_text(&error, lang)
+            ),
         })
     })?;
     let text = crate::scenario::decode_text(&path.display().to_string(), bytes)
