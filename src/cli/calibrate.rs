@@ -384,15 +384,15 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
                 }
                 stop_point()?;
             }
-            return Err(error.into());
+            return Err(crate::cli::write_failure(error, lang));
         }
     };
     // The report's files are in place, so the scenario file is written
     // even if a signal arrives now: the two outputs belong together.
-    written.extend(files::write_all(
-        &out_dir,
-        &[(scenario_file_name, text.into_bytes())],
-    )?);
+    written.extend(
+        files::write_all(&out_dir, &[(scenario_file_name, text.into_bytes())])
+            .map_err(|error| crate::cli::write_failure(error, lang))?,
+    );
 
     print_summary(&calibration, &validation, lang);
     println!("{}", lang.pick("files written:", "已写出的文件："));

@@ -402,7 +402,7 @@ pub(crate) fn write_files(
             if error.is::<files::Stopped>() {
                 interrupt.check(out_dir, lang)?;
             }
-            Err(error.into())
+            Err(crate::cli::write_failure(error, lang))
         }
     }
 }
