@@ -3,12 +3,16 @@
 //! shipped Android trace reproduce its launch statistics.
 
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
 use rollout_sim::calibrate::sample::{samples_from_trace, PairSample};
 use rollout_sim::calibrate::scenario_text::{scenario_text, Provenance};
-use rollout_sim::calibrate::validate::{simulate_samples, validate, ValidationOptions, Window};
+use rollout_sim::calibrate::validate::{
+    simulate_samples, validate, validate_until, ValidationOptions, Window,
+};
 use rollout_sim::calibrate::{
-    calibrate, CalibrateOptions, Calibration, LaunchFamily, DEFAULT_MAX_SEGMENTS,
+    calibrate, calibrate_until, CalibrateError, CalibrateOptions, Calibration, LaunchFamily,
+    DEFAULT_MAX_SEGMENTS,
 };
 use rollout_sim::i18n::Lang;
 use rollout_sim::scenario::{self, Scenario};
@@ -119,6 +123,29 @@ fn real_trace_prefers_bursty_launches() {
     let stats = calibration.statistics.clone();
     assert!((stats.reopen_within_5m.value - 0.491).abs() < 0.001);
     assert_validation_passes(&write_scenario(&calibration), &samples, &stats);
+}
+
+#[test]
+fn set_cancel_flag_stops_calibration() {
+    let samples = real_samples();
+    let cancel = AtomicBool::new(true);
+    let error = calibrate_until(&samples, &options(2, BERLIN_WINTER_MS), &cancel).unwrap_err();
+    assert_eq!(error, CalibrateError::Cancelled);
+
+    let calibration = calibrate(&samples, &options(1, BERLIN_WINTER_MS)).unwrap();
+    let validation = validate_until(
+        &write_scenario(&calibration),
+        &samples,
+        &calibration.statistics,
+        &ValidationOptions {
+            copies: 1,
+            replications: 1,
+            seed: 7,
+            merge_gap_ms: 1_000,
+        },
+        &cancel,
+    );
+    assert!(validation.is_err(), "the validation ran despite the flag");
 }
 
 /// Builds a scenario with a day-night profile and the given segments.

@@ -111,6 +111,30 @@ fn calibrate_reports_missing_trace() {
 }
 
 #[test]
+fn missing_trace_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("absent.csv");
+    let os_text = std::fs::read(&trace).expect_err("absent").to_string();
+    let output = Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .args(["--lang", "zh-CN", "calibrate"])
+        .arg(&trace)
+        .arg("--out")
+        .arg(dir.path().join("x.toml"))
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "错误：读取轨迹文件 {} 失败：文件或目录不存在（{os_text}）。请检查路径是否存在且可读。\n",
+            trace.display()
+        )
+    );
+}
+
+#[test]
 fn calibrate_rejects_unknown_app() {
     Command::cargo_bin("rollout-sim")
         .unwrap()
@@ -181,4 +205,48 @@ fn calibrate_keeps_an_existing_out_file() {
             "already exists; choose another --out file, or add --force to overwrite it",
         ));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "# edited by hand\n");
+}
+
+#[test]
+fn calibrate_over_memory_limit_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fitted.toml");
+    // The trace reads in well under 150 MB, but its validation simulates
+    // about 2.2 million visits: the check after reading rejects it.
+    let output = Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .args([
+            "--lang",
+            "en",
+            "calibrate",
+            "data/android-app-usage-2021/app_events.csv",
+            "--memory-limit",
+            "150MB",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("error: the calibration needs about "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("more than the limit of 150 MB (set by --memory-limit)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the largest part is the validation"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("keep fewer apps with --apps"), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert!(!out.exists(), "no scenario is written");
+    assert!(
+        !dir.path().join("fitted-fit").exists(),
+        "no report is written"
+    );
 }

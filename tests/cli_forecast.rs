@@ -148,3 +148,60 @@ fn forecast_rejects_sub_minute_interval() {
             "rounds to the same whole minute as the previous row",
         ));
 }
+
+#[test]
+fn forecast_over_memory_limit_is_rejected() {
+    let (dir, scenario, observed) =
+        setup("time_h,launch_coverage\n1,0.15\n2,0.3\n3,0.42\n4,0.52\n");
+    let out = dir.path().join("out");
+    // A million draws keep a million curves of 24 hourly intervals.
+    let output = Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .args(["--lang", "zh-CN", "forecast"])
+        .arg(&scenario)
+        .arg("--observed")
+        .arg(&observed)
+        .arg("--out")
+        .arg(&out)
+        .args(["--draws", "1000000", "--memory-limit", "200MB"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("错误：本次预测约需 "), "{stderr}");
+    assert!(
+        stderr.contains("超过上限 200 MB（由 --memory-limit 设置）"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("其中最大的部分是参数抽样的曲线和输出行"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("请减少抽样次数（--draws）"), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert!(!out.exists(), "no output folder");
+}
+
+#[test]
+fn csv_error_in_chinese_keeps_library_text() {
+    // Line 3 has three fields where the header has two.
+    let (dir, scenario, observed) = setup("time_h,launch_coverage\n1,0.2\n2,0.3,9\n3,0.4\n");
+    let output = Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .args(["--lang", "zh-CN", "forecast"])
+        .arg(&scenario)
+        .arg("--observed")
+        .arg(&observed)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let prefix = format!("错误：{} 第 3 行解析失败（", observed.display());
+    assert!(stderr.starts_with(&prefix), "{stderr}");
+    // The csv crate's own text stays in the brackets.
+    assert!(stderr.contains("found record with 3 fields"), "{stderr}");
+    assert!(stderr.ends_with("）\n"), "{stderr}");
+}

@@ -577,6 +577,54 @@ on_update_ready = "none"
 }
 
 #[test]
+fn stale_version_must_exist_at_zero() {
+    let text = |at: &str| {
+        format!(
+            "[population]\nnew_users_per_day = 100\nstale_first_launch_share = 0.3\n\
+             stale_first_launch_version = \"2.0\"\n\n\
+             [[release]]\nversion = \"2.0\"\nat = \"{at}\"\n\n\
+             [[release]]\nversion = \"2.1\"\nat = \"5h\"\n"
+        )
+    };
+    // Published at t = 0, the version exists at every first launch.
+    let scenario = parse(&text("0h"));
+    let stale = scenario
+        .population
+        .stale_first_launch
+        .expect("stale launches on");
+    assert_eq!(stale.source, scenario::StaleSource::Package(1));
+    // Published a minute later, the first new users would precede it.
+    let error = scenario::parse(&text("1m"), "field-test.toml", None).unwrap_err();
+    let message = error.render(rollout_sim::i18n::Lang::En);
+    assert!(
+        message.contains("version 2.0 is first published at t = 1m"),
+        "{message}"
+    );
+}
+
+#[test]
+fn rollback_before_target_revert_is_accepted() {
+    // 2.0 is still live at the rollback because its revert comes later, so
+    // the rollback is valid. A revert before the rollback is rejected.
+    let text = |revert_at: &str| {
+        format!(
+            "[[release]]\nversion = \"2.0\"\nat = \"0h\"\nrevert_at = \"{revert_at}\"\n\n\
+             [[release]]\nversion = \"3.0\"\nat = \"10h\"\n\n\
+             [[release]]\nrollback_to = \"2.0\"\nat = \"20h\"\n"
+        )
+    };
+    let scenario = parse(&text("48h"));
+    assert!(scenario.releases[3].is_rollback);
+    assert_eq!(scenario.releases[3].package, 1);
+    let error = scenario::parse(&text("20h"), "field-test.toml", None).unwrap_err();
+    let message = error.render(rollout_sim::i18n::Lang::En);
+    assert!(
+        message.contains("cannot roll back to 2.0: release[0] reverted it at t = 20h"),
+        "{message}"
+    );
+}
+
+#[test]
 fn outage_holds_installs_at_zero() {
     // While an outage fails every download (or every check), nothing new is
     // installed: installed coverage is exactly 0 at every sample up to the

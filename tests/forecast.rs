@@ -6,7 +6,7 @@ use rand_distr::{Binomial, Distribution};
 use rand_pcg::Pcg64Mcg;
 use rollout_sim::engine::runner::{self, RunOptions};
 use rollout_sim::forecast::observed::ObservedPoint;
-use rollout_sim::forecast::{forecast, ForecastOptions, Parameter};
+use rollout_sim::forecast::{forecast, forecast_until, ForecastError, ForecastOptions, Parameter};
 use rollout_sim::model::population::LaunchSource;
 use rollout_sim::scenario::{self, dist::DurationDist, Scenario, UpdateAction};
 use rollout_sim::stats::aggregate;
@@ -189,4 +189,29 @@ fn forecast_recovers_known_parameters() {
         "forecast {t95} h, truth {true_t95} h"
     );
     assert!(result.rmse < 0.02, "rmse {}", result.rmse);
+}
+
+#[test]
+fn set_cancel_flag_stops_forecast() {
+    let scenario = scenario::parse(SCENARIO, "forecast.toml", None).unwrap();
+    let (points, _) = observed_curve(&scenario, 6);
+    let cancel = std::sync::atomic::AtomicBool::new(true);
+    let result = forecast_until(
+        &scenario,
+        &points,
+        &ForecastOptions {
+            policy: 0,
+            users: 2_000,
+            draws: 2,
+            seed: 3,
+            threads: 1,
+            max_evaluations: 12,
+        },
+        &cancel,
+    );
+    assert!(
+        matches!(result, Err(ForecastError::Cancelled)),
+        "{:?}",
+        result.map(|forecast| forecast.rmse)
+    );
 }

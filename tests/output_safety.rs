@@ -263,18 +263,15 @@ mod signals {
         status.expect("exited")
     }
 
-    /// Starts a run far too large to finish, sends `signal` once the
-    /// handlers are installed, and checks the exit code, the message and
-    /// that `out` is unchanged.
-    fn interrupt_run(signal: i32, name: &str, code: i32) {
-        let dir = folder_with_results();
-        let before = snapshot(&dir.path().join("out"));
+    /// Starts `rollout-sim` with `args` in `dir`, sends `signal` once the
+    /// handlers are installed, and returns the exit status and output.
+    fn interrupt_command(dir: &Path, args: &[&str], signal: i32) -> std::process::Output {
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("rollout-sim"))
-            .current_dir(dir.path())
+            .current_dir(dir)
             .env_remove("LC_ALL")
             .env_remove("LC_MESSAGES")
             .env("LANG", "C")
-            .args(["run", "s.toml", "--out", "out", "--users", "200000000"])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -286,8 +283,23 @@ mod signals {
         assert_eq!(sent, 0, "kill failed");
         let status = wait_for_exit(&mut child);
         let output = child.wait_with_output().expect("output");
+        assert_eq!(output.status, status);
+        output
+    }
 
-        assert_eq!(status.code(), Some(code), "{}", stderr_of(&output));
+    /// Starts a run far too large to finish, sends `signal` once the
+    /// handlers are installed, and checks the exit code, the message and
+    /// that `out` is unchanged.
+    fn interrupt_run(signal: i32, name: &str, code: i32) {
+        let dir = folder_with_results();
+        let before = snapshot(&dir.path().join("out"));
+        let output = interrupt_command(
+            dir.path(),
+            &["run", "s.toml", "--out", "out", "--users", "200000000"],
+            signal,
+        );
+
+        assert_eq!(output.status.code(), Some(code), "{}", stderr_of(&output));
         assert_eq!(
             stderr_of(&output),
             format!("error: interrupted by {name}; nothing was written, and the files already in out are unchanged\n")
@@ -304,6 +316,178 @@ mod signals {
     #[test]
     fn sigterm_keeps_previous_outputs() {
         interrupt_run(libc::SIGTERM, "SIGTERM", 143);
+    }
+
+    /// Creates a folder with `s.toml`, a forecast scenario `f.toml`, its
+    /// observed coverage `observed.csv`, and the files of earlier results:
+    /// `out/` of a sweep or forecast, and `fitted.toml` with `fitted-fit/`
+    /// of a calibration. Their contents only need to be recognizable.
+    fn folder_with_earlier_outputs() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        std::fs::write(dir.path().join("s.toml"), SCENARIO).expect("scenario written");
+        let forecast_scenario = SCENARIO.replace(
+            "[[release]]",
+            "[[population.segment]]\nname = \"daily\"\nshare = 1.0\nlaunches_per_day = 6.0\n\n[[release]]",
+        );
+        std::fs::write(dir.path().join("f.toml"), forecast_scenario).expect("scenario written");
+        std::fs::write(
+            dir.path().join("observed.csv"),
+            "time_h,launch_coverage\n2,0.15\n3,0.3\n4,0.42\n5,0.52\n6,0.6\n",
+        )
+        .expect("observed coverage written");
+        std::fs::create_dir(dir.path().join("out")).expect("folder created");
+        for name in ["sweep.csv", "forecast.csv", "forecast.svg"] {
+            std::fs::write(dir.path().join("out").join(name), format!("earlier {name}"))
+                .expect("file written");
+        }
+        std::fs::write(dir.path().join("fitted.toml"), "# earlier calibration\n")
+            .expect("file written");
+        std::fs::create_dir(dir.path().join("fitted-fit")).expect("folder created");
+        std::fs::write(
+            dir.path().join("fitted-fit/fit-report.md"),
+            "earlier report",
+        )
+        .expect("file written");
+        dir
+    }
+
+    /// Returns every file name under `dir`, one folder deep.
+    fn names_under(dir: &Path) -> Vec<String> {
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("folder lists") {
+            let entry = entry.expect("entry");
+            let name = entry.file_name().into_string().expect("UTF-8 name");
+            if entry.path().is_dir() {
+                for inner in std::fs::read_dir(entry.path()).expect("folder lists") {
+                    let inner = inner.expect("entry").file_name();
+                    names.push(format!("{name}/{}", inner.to_string_lossy()));
+                }
+            }
+            names.push(name);
+        }
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn sigint_stops_sweep() {
+        let dir = folder_with_earlier_outputs();
+        let names = names_under(dir.path());
+        let before = snapshot(&dir.path().join("out"));
+        let output = interrupt_command(
+            dir.path(),
+            &[
+                "sweep",
+                "s.toml",
+                "--param",
+                "client.periodic_check_share=0.2:0.4:0.1",
+                "--out",
+                "out",
+                "--users",
+                "200000000",
+            ],
+            libc::SIGINT,
+        );
+
+        assert_eq!(output.status.code(), Some(130), "{}", stderr_of(&output));
+        assert_eq!(
+            stderr_of(&output),
+            "error: interrupted by SIGINT; nothing was written, and the files already in out are unchanged\n"
+        );
+        assert!(output.stdout.is_empty());
+        assert_eq!(snapshot(&dir.path().join("out")), before);
+        assert_eq!(names_under(dir.path()), names, "no new or temporary file");
+    }
+
+    #[test]
+    fn sigterm_stops_sweep_into_new_folder() {
+        let dir = folder_with_earlier_outputs();
+        let names = names_under(dir.path());
+        let output = interrupt_command(
+            dir.path(),
+            &[
+                "sweep",
+                "s.toml",
+                "--param",
+                "client.periodic_check_share=0.2:0.4:0.1",
+                "--out",
+                "fresh",
+                "--users",
+                "200000000",
+            ],
+            libc::SIGTERM,
+        );
+
+        assert_eq!(output.status.code(), Some(143), "{}", stderr_of(&output));
+        assert_eq!(
+            stderr_of(&output),
+            "error: interrupted by SIGTERM; nothing was written, and the new output folder fresh was removed\n"
+        );
+        assert_eq!(names_under(dir.path()), names, "the new folder is removed");
+    }
+
+    #[test]
+    fn sigterm_stops_calibrate() {
+        let dir = folder_with_earlier_outputs();
+        let names = names_under(dir.path());
+        let earlier_scenario = std::fs::read(dir.path().join("fitted.toml")).expect("reads");
+        let earlier_report = snapshot(&dir.path().join("fitted-fit"));
+        let trace = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data/android-app-usage-2021/app_events.csv");
+        let output = interrupt_command(
+            dir.path(),
+            &[
+                "calibrate",
+                trace.to_str().expect("UTF-8 path"),
+                "--out",
+                "fitted.toml",
+                "--force",
+            ],
+            libc::SIGTERM,
+        );
+
+        assert_eq!(output.status.code(), Some(143), "{}", stderr_of(&output));
+        assert_eq!(
+            stderr_of(&output),
+            "error: interrupted by SIGTERM; nothing was written, and fitted.toml and the files already in fitted-fit are unchanged\n"
+        );
+        assert!(output.stdout.is_empty());
+        let scenario = std::fs::read(dir.path().join("fitted.toml")).expect("reads");
+        assert_eq!(scenario, earlier_scenario);
+        assert_eq!(snapshot(&dir.path().join("fitted-fit")), earlier_report);
+        assert_eq!(names_under(dir.path()), names, "no new or temporary file");
+    }
+
+    #[test]
+    fn sigint_stops_forecast_in_chinese() {
+        let dir = folder_with_earlier_outputs();
+        let names = names_under(dir.path());
+        let before = snapshot(&dir.path().join("out"));
+        let output = interrupt_command(
+            dir.path(),
+            &[
+                "--lang",
+                "zh-CN",
+                "forecast",
+                "f.toml",
+                "--observed",
+                "observed.csv",
+                "--out",
+                "out",
+                "--users",
+                "200000000",
+            ],
+            libc::SIGINT,
+        );
+
+        assert_eq!(output.status.code(), Some(130), "{}", stderr_of(&output));
+        assert_eq!(
+            stderr_of(&output),
+            "错误：收到 SIGINT，运行已中断；没有写出任何文件，out 中已有的文件保持不变\n"
+        );
+        assert!(output.stdout.is_empty());
+        assert_eq!(snapshot(&dir.path().join("out")), before);
+        assert_eq!(names_under(dir.path()), names, "no new or temporary file");
     }
 
     #[test]

@@ -296,6 +296,16 @@ const ENGLISH: &[Case] = &[
         message: "error: s.toml:6:15: key `release[1].rollback_to` = \"1.5.0\": cannot roll back to 1.5.0: it was never published; name the baseline or an earlier release: 1.0.0, 2.0.0",
     },
     Case {
+        name: "rollback_to_reverted_version",
+        scenario: "[[release]]\nversion = \"2.0.0\"\nat = \"1h\"\nrollout = [{ at = \"0h\", percent = 10 }]\nrevert_at = \"4h\"\n\n[[release]]\nversion = \"3.0.0\"\nat = \"10h\"\n\n[[release]]\nrollback_to = \"2.0.0\"\nat = \"20h\"\n",
+        message: "error: s.toml:12:15: key `release[2].rollback_to` = \"2.0.0\": cannot roll back to 2.0.0: release[0] reverted it at t = 5h, before this rollback; roll back to a version that was not reverted (1.0.0), or, to halt a phased release and resume it later, give release[0] a pause instead of revert_at",
+    },
+    Case {
+        name: "stale_first_launch_version_published_later",
+        scenario: "[population]\nnew_users_per_day = 100\nstale_first_launch_share = 0.3\nstale_first_launch_version = \"2.0.0\"\n\n[[release]]\nversion = \"2.0.0\"\nat = \"2h\"\n",
+        message: "error: s.toml:4:30: key `population.stale_first_launch_version` = \"2.0.0\": version 2.0.0 is first published at t = 2h, but new users launch from t = 0 on, so the first of them would start from a version that does not exist yet; name the baseline or a version released at \"0h\", or use stale_first_launch_age for a package offered some time before each first launch",
+    },
+    Case {
         name: "incident_unknown_version",
         scenario: "[[release]]\nversion = \"2.0.0\"\nat = \"0h\"\n[[incident]]\nversions = [\"1.9.0\"]\nfrom = \"3h\"\n",
         message: "error: s.toml:5:13: key `incident[0].versions` = \"1.9.0\": unknown version 1.9.0; name the baseline or a released version: 1.0.0, 2.0.0",
@@ -389,6 +399,16 @@ const CHINESE: &[Case] = &[
         name: "duplicate_key",
         scenario: "[run]\nseed = 1\nseed = 2\n",
         message: "错误：s.toml:3:1: TOML 语法错误：表 `run` 中的键 `seed` 重复",
+    },
+    Case {
+        name: "rollback_to_reverted_version",
+        scenario: "[[release]]\nversion = \"2.0.0\"\nat = \"1h\"\nrollout = [{ at = \"0h\", percent = 10 }]\nrevert_at = \"4h\"\n\n[[release]]\nversion = \"3.0.0\"\nat = \"10h\"\n\n[[release]]\nrollback_to = \"2.0.0\"\nat = \"20h\"\n",
+        message: "错误：s.toml:12:15: 键 `release[2].rollback_to` = \"2.0.0\": 无法回退到 2.0.0：release[0] 已在 t = 5h 撤回该版本，早于本次回退；请回退到未撤回的版本（1.0.0）；如需暂停分阶段发布并在之后继续，请为 release[0] 设置 pause 而不是 revert_at",
+    },
+    Case {
+        name: "stale_first_launch_version_published_later",
+        scenario: "[population]\nnew_users_per_day = 100\nstale_first_launch_share = 0.3\nstale_first_launch_version = \"2.0.0\"\n\n[[release]]\nversion = \"2.0.0\"\nat = \"2h\"\n",
+        message: "错误：s.toml:4:30: 键 `population.stale_first_launch_version` = \"2.0.0\": 版本 2.0.0 首次发布于 t = 2h，但新用户从 t = 0 起就开始启动，最早的新用户会从尚不存在的版本启动；请填写基线版本或在 \"0h\" 发布的版本，或改用 stale_first_launch_age 表示每次首次启动前一段时间提供的包",
     },
     Case {
         name: "rollout_decreasing",
@@ -516,6 +536,24 @@ fn missing_scenario_file_is_invalid_input() {
     assert!(
         stderr.starts_with("error: absent.toml: cannot read the scenario file: "),
         "{stderr}"
+    );
+}
+
+#[test]
+fn missing_scenario_file_in_chinese() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let assert = rollout_sim(dir.path())
+        .args(["--lang", "zh-CN", "check", "absent.toml"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    // The operating system's text for the same missing file.
+    let os_text = std::fs::read(dir.path().join("absent.toml"))
+        .expect_err("the file is absent")
+        .to_string();
+    assert_eq!(
+        stderr,
+        format!("错误：absent.toml：无法读取场景文件：文件或目录不存在（{os_text}）\n")
     );
 }
 
@@ -666,6 +704,23 @@ fn check_prints_memory_estimate() {
         stdout.contains(" (estimate), limit 8.00 GB (set by --memory-limit)\n"),
         "{stdout}"
     );
+}
+
+#[test]
+fn run_notes_default_policy() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let text = "[population]\nusers = 50\n\n[[release]]\nversion = \"2.0.0\"\nat = \"1h\"\n";
+    std::fs::write(dir.path().join("s.toml"), text).expect("scenario written");
+    let assert = rollout_sim(dir.path())
+        .args(["run", "s.toml", "--out", "out", "--replications", "1"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert_eq!(
+        stderr,
+        "note: the scenario has no [[policy]] table, so the default policy `none` of platform wechat will run; add [[policy]] tables to compare policies\n"
+    );
+    assert!(dir.path().join("out/summary.csv").is_file());
 }
 
 const TRACE_SCENARIO: &str = "\

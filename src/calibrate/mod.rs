@@ -32,6 +32,8 @@ pub mod scenario_text;
 pub mod session;
 pub mod validate;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::time::MS_PER_SECOND;
 use mixture::{episode_start_weights, estimate_profile, fit_mixture, pair_rates, prepare_gaps};
 pub use mixture::{LaunchFamily, MixtureFit};
@@ -145,28 +147,35 @@ pub enum CalibrateError {
     /// `max_segments` is outside 1 to [`MAX_SEGMENTS`].
     #[error("invalid maximum number of segments {0}: use 1 to {MAX_SEGMENTS}")]
     InvalidMaxSegments(usize),
+    /// The cancel flag of [`calibrate_until`] was set.
+    #[error("the calibration was cancelled")]
+    Cancelled,
 }
 
 /// Fits every candidate model under one profile and returns them with the
-/// index of the lowest BIC.
+/// index of the lowest BIC. `cancel` is read before each candidate's fit.
 fn fit_candidates(
     samples: &[PairSample],
     profile: &[f64; 24],
     options: &CalibrateOptions,
     floor_ms: i64,
-) -> (Vec<MixtureFit>, usize) {
+    cancel: &AtomicBool,
+) -> Result<(Vec<MixtureFit>, usize), CalibrateError> {
     let data = prepare_gaps(samples, profile, floor_ms);
     let max_k = options.max_segments.min(samples.len());
     let mut fits = Vec::new();
     for family in [LaunchFamily::Poisson, LaunchFamily::Bursty] {
         for k in 1..=max_k {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(CalibrateError::Cancelled);
+            }
             fits.push(fit_mixture(family, &data, k));
         }
     }
     let best = (0..fits.len())
         .min_by(|&a, &b| fits[a].bic().total_cmp(&fits[b].bic()))
         .expect("at least one candidate");
-    (fits, best)
+    Ok((fits, best))
 }
 
 /// Segment names by rank of launch rate, highest first.
@@ -195,6 +204,21 @@ pub fn calibrate(
     samples: &[PairSample],
     options: &CalibrateOptions,
 ) -> Result<Calibration, CalibrateError> {
+    calibrate_until(samples, options, &AtomicBool::new(false))
+}
+
+/// Calibrates like [`calibrate`], and stops when `cancel` is set, for
+/// example by a signal handler. The flag is read before each candidate
+/// model's fit.
+///
+/// # Errors
+/// As [`calibrate`], and [`CalibrateError::Cancelled`] when `cancel` was
+/// set before the last fit.
+pub fn calibrate_until(
+    samples: &[PairSample],
+    options: &CalibrateOptions,
+    cancel: &AtomicBool,
+) -> Result<Calibration, CalibrateError> {
     if !(1..=MAX_SEGMENTS).contains(&options.max_segments) {
         return Err(CalibrateError::InvalidMaxSegments(options.max_segments));
     }
@@ -207,13 +231,14 @@ pub fn calibrate(
     let floor_ms = (resolution / 2).max(1);
 
     let first_profile = estimate_profile(samples, None, None);
-    let (first_fits, first_best) = fit_candidates(samples, &first_profile, options, floor_ms);
+    let (first_fits, first_best) =
+        fit_candidates(samples, &first_profile, options, floor_ms, cancel)?;
     let first_data = prepare_gaps(samples, &first_profile, floor_ms);
     let first_fit = &first_fits[first_best];
     let weights = episode_start_weights(first_fit, &first_data);
     let rates = pair_rates(first_fit);
     let daily_profile = estimate_profile(samples, Some(&weights), Some(&rates));
-    let (fits, best) = fit_candidates(samples, &daily_profile, options, floor_ms);
+    let (fits, best) = fit_candidates(samples, &daily_profile, options, floor_ms, cancel)?;
 
     let candidates = fits
         .iter()

@@ -76,12 +76,35 @@ pub struct Minimum {
 /// with fixed random numbers, from stopping on a flat step. A NaN
 /// objective is treated as +∞.
 pub fn nelder_mead(
+    objective: impl FnMut(&[f64]) -> f64,
+    start: &[f64],
+    step: &[f64],
+    tolerance: f64,
+    x_tolerance: f64,
+    max_evaluations: usize,
+) -> Minimum {
+    nelder_mead_until(
+        objective,
+        start,
+        step,
+        tolerance,
+        x_tolerance,
+        max_evaluations,
+        &|| false,
+    )
+}
+
+/// Minimizes like [`nelder_mead`], and also stops when `stop` returns true
+/// before an iteration, for example after a signal. The result is then the
+/// best vertex found so far.
+pub fn nelder_mead_until(
     mut objective: impl FnMut(&[f64]) -> f64,
     start: &[f64],
     step: &[f64],
     tolerance: f64,
     x_tolerance: f64,
     max_evaluations: usize,
+    stop: &dyn Fn() -> bool,
 ) -> Minimum {
     let n = start.len();
     let evaluations = std::cell::Cell::new(0usize);
@@ -115,7 +138,10 @@ pub fn nelder_mead(
             .iter()
             .flat_map(|(point, _)| point.iter().zip(&simplex[0].0).map(|(a, b)| (a - b).abs()))
             .fold(0.0, f64::max);
-        if (spread <= tolerance && size <= x_tolerance) || evaluations.get() >= max_evaluations {
+        if (spread <= tolerance && size <= x_tolerance)
+            || evaluations.get() >= max_evaluations
+            || stop()
+        {
             break;
         }
         let mut centroid = vec![0.0; n];
@@ -262,6 +288,25 @@ mod tests {
         assert!((minimum.point[0] - 1.0).abs() < 1e-3, "{:?}", minimum.point);
         assert!((minimum.point[1] - 1.0).abs() < 1e-3, "{:?}", minimum.point);
         assert!(minimum.evaluations <= 2_000);
+    }
+
+    #[test]
+    fn nelder_mead_until_stops_when_asked() {
+        let rosenbrock = |x: &[f64]| (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2);
+        let stopped = nelder_mead_until(
+            rosenbrock,
+            &[-1.2, 1.0],
+            &[0.5, 0.5],
+            1e-14,
+            1e-6,
+            2_000,
+            &|| true,
+        );
+        // The initial simplex of 3 vertices is evaluated, then the stop
+        // ends the search before the first iteration.
+        assert_eq!(stopped.evaluations, 3);
+        let full = nelder_mead(rosenbrock, &[-1.2, 1.0], &[0.5, 0.5], 1e-14, 1e-6, 2_000);
+        assert!(full.evaluations > 3);
     }
 
     #[test]

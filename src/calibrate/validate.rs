@@ -1,10 +1,13 @@
 //! Validation of a calibrated scenario: simulate its launch model over the
 //! trace's observation windows and compare the launch statistics.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::calibrate::numeric::ks_two_sample;
 use crate::calibrate::sample::{merge_close_visits, LaunchStatistics, PairSample, Ratio};
 use crate::calibrate::session::ks_critical_two_sample_5pct;
 use crate::engine::rng::{self, Stream};
+use crate::engine::runner::Cancelled;
 use crate::model::population::{LaunchSource, PopulationPlan};
 use crate::scenario::Scenario;
 use crate::time::{SimDuration, MS_PER_DAY, MS_PER_MINUTE};
@@ -125,6 +128,36 @@ pub fn simulate_samples(
     seed: u64,
     merge_gap_ms: i64,
 ) -> Vec<PairSample> {
+    let never = AtomicBool::new(false);
+    simulate_samples_until(
+        scenario,
+        windows,
+        copies,
+        replication,
+        seed,
+        merge_gap_ms,
+        &never,
+    )
+    .expect("an unset flag never cancels")
+}
+
+/// Users simulated between two reads of the cancel flag, as in the runner.
+const CANCEL_CHECK_USERS: u64 = 1024;
+
+/// Simulates like [`simulate_samples`], and stops when `cancel` is set. The
+/// flag is read before every [`CANCEL_CHECK_USERS`] users.
+///
+/// # Errors
+/// Returns [`Cancelled`] when `cancel` was set.
+pub fn simulate_samples_until(
+    scenario: &Scenario,
+    windows: &[Window],
+    copies: usize,
+    replication: u32,
+    seed: u64,
+    merge_gap_ms: i64,
+    cancel: &AtomicBool,
+) -> Result<Vec<PairSample>, Cancelled> {
     let mut scenario = scenario.clone();
     let longest = windows
         .iter()
@@ -140,6 +173,9 @@ pub fn simulate_samples(
     let mut visits = Vec::new();
     let mut samples = Vec::with_capacity(users as usize);
     for index in 0..users {
+        if index % CANCEL_CHECK_USERS == 0 && cancel.load(Ordering::Relaxed) {
+            return Err(Cancelled);
+        }
         let mut traits_rng = rng::stream(seed, replication, index, Stream::Traits);
         let mut launch_rng = rng::stream(seed, replication, index, Stream::Launches);
         let user = plan.user(replication, index, &[], &mut traits_rng);
@@ -161,7 +197,7 @@ pub fn simulate_samples(
     }
     merge_close_visits(&mut samples, merge_gap_ms);
     samples.retain(|s| !s.visits.is_empty());
-    samples
+    Ok(samples)
 }
 
 /// Simulates `scenario` over the windows of the trace samples and compares
@@ -172,6 +208,23 @@ pub fn validate(
     trace: &LaunchStatistics,
     options: &ValidationOptions,
 ) -> Validation {
+    let never = AtomicBool::new(false);
+    validate_until(scenario, trace_samples, trace, options, &never)
+        .expect("an unset flag never cancels")
+}
+
+/// Validates like [`validate`], and stops when `cancel` is set. The flag is
+/// read between chunks of simulated users.
+///
+/// # Errors
+/// Returns [`Cancelled`] when `cancel` was set.
+pub fn validate_until(
+    scenario: &Scenario,
+    trace_samples: &[PairSample],
+    trace: &LaunchStatistics,
+    options: &ValidationOptions,
+    cancel: &AtomicBool,
+) -> Result<Validation, Cancelled> {
     let windows: Vec<Window> = trace_samples
         .iter()
         .map(|s| Window {
@@ -182,14 +235,15 @@ pub fn validate(
     let mut all = Vec::new();
     let mut by_replication = Vec::new();
     for replication in 0..options.replications {
-        let samples = simulate_samples(
+        let samples = simulate_samples_until(
             scenario,
             &windows,
             options.copies,
             replication,
             options.seed,
             options.merge_gap_ms,
-        );
+            cancel,
+        )?;
         by_replication.push(LaunchStatistics::from_samples(&samples));
         all.extend(samples);
     }
@@ -225,11 +279,11 @@ pub fn validate(
     let gap_ks_distance = ks_two_sample(&trace.gaps_s, &pooled.gaps_s);
     let gap_ks_critical =
         ks_critical_two_sample_5pct(trace.gaps_s.len().max(1), pooled.gaps_s.len().max(1));
-    Validation {
+    Ok(Validation {
         pooled,
         by_replication,
         comparisons,
         gap_ks_distance,
         gap_ks_critical,
-    }
+    })
 }

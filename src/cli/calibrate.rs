@@ -9,10 +9,15 @@ use clap::Args;
 use crate::calibrate::report::render_report;
 use crate::calibrate::sample::samples_from_trace;
 use crate::calibrate::scenario_text::{offset_text, scenario_text, Provenance};
-use crate::calibrate::validate::{validate, ValidationOptions};
-use crate::calibrate::{calibrate, CalibrateOptions, DEFAULT_MAX_SEGMENTS, MAX_SEGMENTS};
+use crate::calibrate::validate::{validate_until, ValidationOptions};
+use crate::calibrate::{
+    calibrate_until, CalibrateError, CalibrateOptions, DEFAULT_MAX_SEGMENTS, MAX_SEGMENTS,
+};
+use crate::cli::interrupt::Interrupt;
+use crate::cli::limits::{self, Job};
 use crate::cli::CliError;
-use crate::i18n::Lang;
+use crate::engine::budget::{self, CalibrationSize};
+use crate::i18n::{io_error_text, Lang};
 use crate::output::files;
 use crate::scenario;
 use crate::trace::{read_trace, TraceOptions};
@@ -52,6 +57,9 @@ pub struct CalibrateArgs {
     /// Overwrite the --out file if it exists.
     #[arg(long)]
     pub force: bool,
+    /// Largest memory the calibration may need, e.g. 8GB (default: the available memory).
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
 }
 
 /// Simulated users per trace pair in each validation replication.
@@ -96,7 +104,11 @@ fn read_exclusions(path: &Path, lang: Lang) -> Result<Vec<String>, CliError> {
                 "{}: cannot read the exclusion file: {error}",
                 path.display()
             ),
-            format!("{}：无法读取排除列表文件：{error}", path.display()),
+            format!(
+                "{}：无法读取排除列表文件：{}",
+                path.display(),
+                io_error_text(&error, lang)
+            ),
         )
     })?;
     Ok(text
@@ -123,6 +135,8 @@ const MIN_VISITS: usize = 200;
 
 /// Runs the `calibrate` command.
 pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
+    let interrupt =
+        Interrupt::install().context("cannot install the SIGINT and SIGTERM handlers")?;
     // A planner may have edited an earlier calibrated scenario by hand, so
     // it is kept without --force. The check comes before the long fit.
     if args.out.exists() && !args.force {
@@ -182,7 +196,11 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
                         "{}: cannot read the template scenario: {error}",
                         path.display()
                     ),
-                    format!("{}：无法读取模板场景：{error}", path.display()),
+                    format!(
+                        "{}：无法读取模板场景：{}",
+                        path.display(),
+                        io_error_text(&error, lang)
+                    ),
                 )
             })?;
             scenario::parse(&text, &path.display().to_string(), path.parent())
@@ -195,13 +213,40 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
         ),
     };
 
+    let flag_limit = match &args.memory_limit {
+        Some(text) => Some(limits::parse_memory_limit(text, lang)?),
+        None => None,
+    };
+    let limit = budget::memory_limit(flag_limit);
+    // An unreadable trace gets the trace reader's message below.
+    let mut size = CalibrationSize {
+        trace_bytes: std::fs::metadata(&args.trace).map_or(0, |m| m.len()),
+        read_twice: args.apps.is_some(),
+        visits_and_pairs: None,
+        validation_copies: VALIDATION_COPIES as u64,
+        validation_replications: u64::from(VALIDATION_REPLICATIONS),
+    };
+    limits::check_estimate(
+        &budget::estimate_calibration_memory(&size),
+        Job::Calibration,
+        &limit,
+        lang,
+    )?;
+
     let options = TraceOptions {
         apps: args.apps.clone(),
         exclude_apps: exclude_apps.clone(),
         merge_gap_ms: merge_gap.0,
     };
+    let report_dir = args
+        .report
+        .clone()
+        .unwrap_or_else(|| default_report_dir(&args.out));
+    // A signal stops the command between its steps with this error.
+    let stop_point = || interrupt.check_file_and_folder(&args.out, &report_dir, lang);
     let trace =
         read_trace(&args.trace, &options).map_err(|error| CliError::Invalid(error.render(lang)))?;
+    stop_point()?;
     let visits: usize = trace.pairs.iter().map(|pair| pair.visits.len()).sum();
     if trace.pairs.len() < MIN_PAIRS || visits < MIN_VISITS {
         return Err(invalid(
@@ -218,6 +263,15 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
             ),
         ));
     }
+    // With the visits counted, the validation's memory is known too. The
+    // check comes before the fit, which takes most of the time.
+    size.visits_and_pairs = Some((visits as u64, trace.pairs.len() as u64));
+    limits::check_estimate(
+        &budget::estimate_calibration_memory(&size),
+        Job::Calibration,
+        &limit,
+        lang,
+    )?;
     // Observation windows come from every app the user opened, not only
     // the selected ones.
     let all_apps = match &args.apps {
@@ -235,29 +289,33 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
         m as i64 * 60_000
     });
     let samples = samples_from_trace(&trace, &all_apps, utc_offset_ms);
-    let calibration = calibrate(
+    stop_point()?;
+    let calibration = calibrate_until(
         &samples,
         &CalibrateOptions {
             max_segments: args.max_segments,
             merge_gap_ms: merge_gap.0,
             utc_offset_ms,
         },
-    )
-    .map_err(|error| {
-        invalid(
+        interrupt.flag(),
+    );
+    stop_point()?;
+    let calibration = calibration.map_err(|error| match error {
+        CalibrateError::NoReopens => invalid(
             lang,
             format!("{}: {error}", args.trace.display()),
             format!(
                 "{}：轨迹中没有访问过两次的（用户，应用）对，因此没有可拟合的访问间隔",
                 args.trace.display()
             ),
-        )
+        ),
+        // `execute` validates --max-segments before the fit, and a cancel
+        // already returned at `stop_point` above, so neither occurs here.
+        CalibrateError::InvalidMaxSegments(_) | CalibrateError::Cancelled => {
+            CliError::Failed(anyhow::Error::new(error))
+        }
     })?;
 
-    let report_dir = args
-        .report
-        .clone()
-        .unwrap_or_else(|| default_report_dir(&args.out));
     let trace_text = args.trace.display().to_string();
     let report_text = report_dir.display().to_string();
     let text = scenario_text(
@@ -277,7 +335,7 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
     let scenario = scenario::parse(&text, &out_name, args.out.parent())
         .map_err(|error| anyhow::anyhow!("the calibrated scenario is invalid: {error}"))?;
 
-    let validation = validate(
+    let validation = validate_until(
         &scenario,
         &samples,
         &calibration.statistics,
@@ -287,7 +345,10 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
             seed: args.seed,
             merge_gap_ms: merge_gap.0,
         },
+        interrupt.flag(),
     );
+    stop_point()?;
+    let validation = validation.map_err(anyhow::Error::new)?;
     let scenario_file_name = args
         .out
         .file_name()
@@ -308,11 +369,30 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut written = files::write_all(&report_dir, &report_files)?;
-    written.extend(files::write_all(
-        &out_dir,
-        &[(scenario_file_name, text.into_bytes())],
-    )?);
+    stop_point()?;
+    // Only a report folder that did not exist is removed after a signal.
+    let report_created = !report_dir.exists();
+    let mut written = match files::write_all_unless_stopped(&report_dir, &report_files, &|| {
+        interrupt.requested()
+    }) {
+        Ok(written) => written,
+        Err(error) => {
+            if error.is::<files::Stopped>() {
+                if report_created {
+                    // Only removes the folder when it is still empty.
+                    let _ = std::fs::remove_dir(&report_dir);
+                }
+                stop_point()?;
+            }
+            return Err(crate::cli::write_failure(error, lang));
+        }
+    };
+    // The report's files are in place, so the scenario file is written
+    // even if a signal arrives now: the two outputs belong together.
+    written.extend(
+        files::write_all(&out_dir, &[(scenario_file_name, text.into_bytes())])
+            .map_err(|error| crate::cli::write_failure(error, lang))?,
+    );
 
     print_summary(&calibration, &validation, lang);
     println!("{}", lang.pick("files written:", "已写出的文件："));

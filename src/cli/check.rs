@@ -57,6 +57,24 @@ fn describe_action(action: &UpdateAction, lang: Lang) -> String {
     }
 }
 
+/// Returns the note that a scenario without `[[policy]]` tables runs the
+/// platform's default policy alone, or `None` when it has policies.
+pub(crate) fn default_policy_note(scenario: &Scenario, lang: Lang) -> Option<String> {
+    if !scenario.default_policy {
+        return None;
+    }
+    let name = &scenario.policies[0].name;
+    let platform = scenario.client.platform.name();
+    Some(match lang {
+        Lang::En => format!(
+            "note: the scenario has no [[policy]] table, so the default policy `{name}` of platform {platform} will run; add [[policy]] tables to compare policies"
+        ),
+        Lang::ZhCn => format!(
+            "提示：场景中没有 [[policy]] 表，因此将运行平台 {platform} 的默认策略 `{name}`；如需比较策略，请添加 [[policy]] 表"
+        ),
+    })
+}
+
 /// Describes a validated scenario in the given language.
 pub fn describe(scenario: &Scenario, lang: Lang) -> String {
     let mut out = String::new();
@@ -249,6 +267,9 @@ pub fn describe(scenario: &Scenario, lang: Lang) -> String {
             field::policy_details(scenario, policy, lang)
         );
     }
+    if let Some(note) = default_policy_note(scenario, lang) {
+        let _ = writeln!(out, "{note}");
+    }
     field::describe(scenario, lang, &mut out);
     let _ = writeln!(
         out,
@@ -305,4 +326,38 @@ pub fn execute(args: &CheckArgs, lang: Lang) -> Result<(), CliError> {
     }
     println!("{}", lang.pick("the scenario is valid", "场景有效"));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RELEASE: &str = "[[release]]\nversion = \"2.0.0\"\nat = \"1h\"\n";
+
+    #[test]
+    fn default_policy_note_in_both_languages() {
+        let scenario = crate::scenario::parse(RELEASE, "s.toml", None).unwrap();
+        assert!(scenario.default_policy);
+        let english = describe(&scenario, Lang::En);
+        assert!(
+            english.lines().any(|line| line
+                == "note: the scenario has no [[policy]] table, so the default policy `none` of platform wechat will run; add [[policy]] tables to compare policies"),
+            "{english}"
+        );
+        let chinese = describe(&scenario, Lang::ZhCn);
+        assert!(
+            chinese.lines().any(|line| line
+                == "提示：场景中没有 [[policy]] 表，因此将运行平台 wechat 的默认策略 `none`；如需比较策略，请添加 [[policy]] 表"),
+            "{chinese}"
+        );
+    }
+
+    #[test]
+    fn named_policies_get_no_note() {
+        let text = format!("{RELEASE}\n[[policy]]\nname = \"none\"\non_update_ready = \"none\"\n");
+        let scenario = crate::scenario::parse(&text, "s.toml", None).unwrap();
+        assert!(!scenario.default_policy);
+        assert_eq!(default_policy_note(&scenario, Lang::En), None);
+        assert!(!describe(&scenario, Lang::En).contains("note:"));
+    }
 }

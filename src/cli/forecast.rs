@@ -10,15 +10,20 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table};
 use serde::Serialize;
 
+use crate::cli::interrupt::Interrupt;
+use crate::cli::limits::{self, Job};
+use crate::cli::run::{remove_new_out_dir, write_files};
 use crate::cli::{load_scenario, CliError};
+use crate::engine::budget;
 use crate::forecast::observed::{read_observed, ObservedCurve};
-use crate::forecast::{forecast, Forecast, ForecastError, ForecastOptions, Parameter};
+use crate::forecast::{
+    fit_bins, forecast_until, Forecast, ForecastError, ForecastOptions, Parameter,
+};
 use crate::i18n::Lang;
 use crate::output::chart::{
     render_png, render_svg, BandPoint, BandSeries, HorizontalLine, LineChart, VerticalMarker, YAxis,
 };
 use crate::output::csv::format_number;
-use crate::output::files;
 use crate::scenario::{self, Scenario};
 
 /// Arguments of `forecast`.
@@ -50,6 +55,9 @@ pub struct ForecastArgs {
     /// Worker threads (default: one per core); results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Largest memory the forecast may need, e.g. 8GB (default: the available memory).
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
 }
 
 /// Default cap on simulated users, which keeps a forecast of about 150
@@ -124,6 +132,9 @@ fn forecast_error(error: ForecastError, observed: &Path, lang: Lang) -> CliError
             "forecast 需要含用户分群的场景；此场景回放的是启动轨迹".to_string(),
         ),
         ForecastError::Simulation(error) => CliError::Failed(error),
+        // `execute` turns a cancel into `CliError::Interrupted` before it
+        // calls this function, so this arm does not occur.
+        ForecastError::Cancelled => CliError::Failed(anyhow::anyhow!("{error}")),
     }
 }
 
@@ -147,6 +158,8 @@ fn hours_text(value: Option<f64>, lang: Lang) -> String {
 
 /// Runs the `forecast` command.
 pub fn execute(args: &ForecastArgs, lang: Lang) -> Result<(), CliError> {
+    let interrupt =
+        Interrupt::install().context("cannot install the SIGINT and SIGTERM handlers")?;
     let (base, text) = load_scenario(Some(&args.scenario), lang)?;
     let curves: Vec<ObservedCurve> =
         read_observed(&args.observed).map_err(|error| CliError::Invalid(error.render(lang)))?;
@@ -197,18 +210,23 @@ pub fn execute(args: &ForecastArgs, lang: Lang) -> Result<(), CliError> {
         Path::new("out").join(format!("{stem}-forecast"))
     });
     let file = args.scenario.display().to_string();
-
-    let mut results: Vec<(String, Forecast)> = Vec::new();
+    let mut scenarios = Vec::with_capacity(curves.len());
     for curve in &curves {
-        let (platform, scenario) = match &curve.platform {
+        scenarios.push(match &curve.platform {
             Some(platform) if platform != base.client.platform.name() => (
                 platform.clone(),
                 scenario_for_platform(&text, &file, args.scenario.parent(), platform, lang)?,
             ),
             _ => (base.client.platform.name().to_string(), base.clone()),
-        };
-        let result = forecast(&scenario, &curve.points, &options)
-            .map_err(|error| forecast_error(error, &args.observed, lang))?;
+        });
+    }
+    check_memory(args, &options, &curves, &scenarios, lang)?;
+
+    let mut results: Vec<(String, Forecast)> = Vec::new();
+    for (curve, (platform, scenario)) in curves.iter().zip(scenarios) {
+        let result = forecast_until(&scenario, &curve.points, &options, interrupt.flag());
+        interrupt.check(&out_dir, lang)?;
+        let result = result.map_err(|error| forecast_error(error, &args.observed, lang))?;
         results.push((platform, result));
     }
 
@@ -234,7 +252,12 @@ pub fn execute(args: &ForecastArgs, lang: Lang) -> Result<(), CliError> {
         .iter()
         .map(|(name, bytes)| (name.as_str(), bytes.clone()))
         .collect();
-    let written = files::write_all(&out_dir, &borrowed)?;
+    // Only a folder that did not exist is removed after a signal.
+    let created = !out_dir.exists();
+    let written = match write_files(&out_dir, &borrowed, lang, &interrupt) {
+        Ok(written) => written,
+        Err(error) => return remove_new_out_dir(Err(error), created, &out_dir, &interrupt, lang),
+    };
 
     match lang {
         Lang::En => println!(
@@ -252,6 +275,35 @@ pub fn execute(args: &ForecastArgs, lang: Lang) -> Result<(), CliError> {
     println!("{}", lang.pick("files written:", "已写出的文件："));
     for path in written {
         println!("  {}", path.display());
+    }
+    Ok(())
+}
+
+/// Rejects a forecast whose memory estimate exceeds the limit. The curves
+/// are forecast one after the other, so each is checked on its own, with
+/// the results of all curves kept until the files are written.
+fn check_memory(
+    args: &ForecastArgs,
+    options: &ForecastOptions,
+    curves: &[ObservedCurve],
+    scenarios: &[(String, Scenario)],
+    lang: Lang,
+) -> Result<(), CliError> {
+    let flag_limit = match &args.memory_limit {
+        Some(text) => Some(limits::parse_memory_limit(text, lang)?),
+        None => None,
+    };
+    let limit = budget::memory_limit(flag_limit);
+    let threads = limits::effective_threads(options.threads);
+    for (curve, (_, scenario)) in curves.iter().zip(scenarios) {
+        let estimate = budget::estimate_forecast_memory(
+            scenario,
+            fit_bins(scenario, &curve.points),
+            options.draws as u64,
+            curves.len() as u64,
+            threads,
+        );
+        limits::check_estimate(&estimate, Job::Forecast, &limit, lang)?;
     }
     Ok(())
 }

@@ -194,6 +194,10 @@ const CALIBRATE: &[(&str, &str)] = &[
     ),
     ("seed", "验证模拟的随机种子"),
     ("force", "覆盖已存在的 --out 场景文件"),
+    (
+        "memory_limit",
+        "校准可使用的最大内存，例如 8GB（默认：可用内存）",
+    ),
 ];
 
 /// Replaces the help texts with Chinese ones.
@@ -213,6 +217,10 @@ const FORECAST: &[(&str, &str)] = &[
     ("max_evaluations", "参数搜索中最多的模拟次数"),
     ("seed", "主随机种子；覆盖 run.seed"),
     ("threads", "工作线程数（默认每核一个）；结果与线程数无关"),
+    (
+        "memory_limit",
+        "预测可使用的最大内存，例如 8GB（默认：可用内存）",
+    ),
 ];
 
 pub fn localize(command: Command) -> Command {

@@ -1,8 +1,10 @@
-//! SIGINT (Ctrl-C) and SIGTERM during `run`: the handlers only set flags,
-//! which the runner reads between chunks of users and `run` reads between
-//! its steps. The run then stops, removes its temporary files and exits
-//! with 128 + the signal number (130 for SIGINT, 143 for SIGTERM), so the
-//! previous output files stay as they were.
+//! SIGINT (Ctrl-C) and SIGTERM during `run`, `merge`, `sweep`, `calibrate`
+//! and `forecast`: the handlers only set flags, which the runner reads
+//! between chunks of users and each command reads between its steps (sweep
+//! values, validation replications, fitted candidates, forecast
+//! simulations). The command then stops, removes its temporary files and
+//! exits with 128 + the signal number (130 for SIGINT, 143 for SIGTERM), so
+//! the previous output files stay as they were.
 //!
 //! A second signal ends the process at once with the same code, for a step
 //! that does not stop soon enough. Its temporary files, if any, stay
@@ -16,7 +18,7 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use crate::cli::CliError;
 use crate::i18n::Lang;
 
-/// Flags set by the signal handlers of one `run`.
+/// Flags set by the signal handlers of one command.
 pub(crate) struct Interrupt {
     /// Set by either signal; shared with the runner.
     cancel: Arc<AtomicBool>,
@@ -64,36 +66,51 @@ impl Interrupt {
         if !self.requested() {
             return Ok(());
         }
-        let (number, name) = self.signal_name();
-        let message = match lang {
-            Lang::En => format!(
-                "interrupted by {name}; nothing was written, and the files already in {} are unchanged",
-                out_dir.display()
-            ),
-            Lang::ZhCn => format!(
-                "收到 {name}，运行已中断；没有写出任何文件，{} 中已有的文件保持不变",
-                out_dir.display()
-            ),
-        };
-        Err(CliError::Interrupted {
-            code: (128 + number) as u8,
-            message,
-        })
+        let shown = out_dir.display();
+        Err(self.interrupted(
+            lang,
+            &format!("the files already in {shown} are unchanged"),
+            &format!("{shown} 中已有的文件保持不变"),
+        ))
+    }
+
+    /// Returns [`CliError::Interrupted`] when a signal arrived, for a
+    /// command that writes the file `out_file` and the folder `out_dir`.
+    pub(crate) fn check_file_and_folder(
+        &self,
+        out_file: &std::path::Path,
+        out_dir: &std::path::Path,
+        lang: Lang,
+    ) -> Result<(), CliError> {
+        if !self.requested() {
+            return Ok(());
+        }
+        let (file, dir) = (out_file.display(), out_dir.display());
+        Err(self.interrupted(
+            lang,
+            &format!("{file} and the files already in {dir} are unchanged"),
+            &format!("{file} 以及 {dir} 中已有的文件保持不变"),
+        ))
     }
 
     /// Returns [`CliError::Interrupted`] for a run that created `out_dir`
     /// and removed it again after a signal.
     pub(crate) fn removed(&self, out_dir: &std::path::Path, lang: Lang) -> CliError {
+        let shown = out_dir.display();
+        self.interrupted(
+            lang,
+            &format!("the new output folder {shown} was removed"),
+            &format!("新建的输出目录 {shown} 已删除"),
+        )
+    }
+
+    /// Builds the error for the signal that arrived; `outputs_en` and
+    /// `outputs_zh` say what became of the output files.
+    fn interrupted(&self, lang: Lang, outputs_en: &str, outputs_zh: &str) -> CliError {
         let (number, name) = self.signal_name();
         let message = match lang {
-            Lang::En => format!(
-                "interrupted by {name}; nothing was written, and the new output folder {} was removed",
-                out_dir.display()
-            ),
-            Lang::ZhCn => format!(
-                "收到 {name}，运行已中断；没有写出任何文件，新建的输出目录 {} 已删除",
-                out_dir.display()
-            ),
+            Lang::En => format!("interrupted by {name}; nothing was written, and {outputs_en}"),
+            Lang::ZhCn => format!("收到 {name}，运行已中断；没有写出任何文件，{outputs_zh}"),
         };
         CliError::Interrupted {
             code: (128 + number) as u8,

@@ -1,7 +1,7 @@
 //! Resource checks before a run: the memory estimate against the limit,
 //! and a warning for runs that take hours.
 
-use crate::engine::budget::{self, LimitSource, MemoryLimit, MemoryPart};
+use crate::engine::budget::{self, LimitSource, MemoryEstimate, MemoryLimit, MemoryPart};
 use crate::i18n::Lang;
 use crate::scenario::Scenario;
 use crate::units::{self, format_bytes};
@@ -36,7 +36,39 @@ fn source_text(source: &LimitSource, lang: Lang) -> &'static str {
     }
 }
 
-fn part_text(part: MemoryPart, lang: Lang) -> (&'static str, &'static str) {
+/// The command whose memory is estimated, which decides how a message
+/// names it and which fix it gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Job {
+    /// `run`, `sweep` and `check`.
+    Run,
+    /// `calibrate`.
+    Calibration,
+    /// `forecast`.
+    Forecast,
+}
+
+/// Returns what a part of the estimate is and how to shrink it, for `job`.
+fn part_text(part: MemoryPart, job: Job, lang: Lang) -> (&'static str, &'static str) {
+    match (part, job, lang) {
+        // A forecast runs one replication of one policy, so only its bins
+        // can shrink. The fitting runs use bins as wide as the largest whole
+        // number of minutes that divides every observed time.
+        (MemoryPart::Counters, Job::Forecast, Lang::En) => (
+            "the per-bin counters of one simulation",
+            "use fewer time bins: a longer run.sample_every, a shorter run.horizon, or observed times (time_h) on whole hours",
+        ),
+        (MemoryPart::Counters, Job::Forecast, Lang::ZhCn) => (
+            "一次模拟的分箱计数器",
+            "请减少时间分箱：加大 run.sample_every、缩短 run.horizon，或让观测时间（time_h）取整到小时",
+        ),
+        _ => run_part_text(part, lang),
+    }
+}
+
+/// Returns what a part of the estimate is and how to shrink it, in the
+/// words of `run`.
+fn run_part_text(part: MemoryPart, lang: Lang) -> (&'static str, &'static str) {
     match (part, lang) {
         (MemoryPart::Counters, Lang::En) => (
             "the per-bin counters of every policy and replication",
@@ -75,6 +107,30 @@ fn part_text(part: MemoryPart, lang: Lang) -> (&'static str, &'static str) {
             "启动轨迹",
             "请使用更小的轨迹文件，或用 population.trace_apps 保留更少的应用",
         ),
+        (MemoryPart::CalibrationTrace, Lang::En) => (
+            "the trace and the samples and gaps fitted from it",
+            "calibrate a shorter trace, or keep fewer apps with --apps or --exclude-file",
+        ),
+        (MemoryPart::CalibrationTrace, Lang::ZhCn) => (
+            "轨迹及由其拟合的样本和间隔",
+            "请校准更短的轨迹，或用 --apps 或 --exclude-file 保留更少的应用",
+        ),
+        (MemoryPart::Validation, Lang::En) => (
+            "the validation, which simulates 20 users per trace pair in each of 10 replications",
+            "calibrate a shorter trace, or keep fewer apps with --apps or --exclude-file",
+        ),
+        (MemoryPart::Validation, Lang::ZhCn) => (
+            "验证模拟（每个轨迹对模拟 20 个用户，共 10 次重复）",
+            "请校准更短的轨迹，或用 --apps 或 --exclude-file 保留更少的应用",
+        ),
+        (MemoryPart::ForecastCurves, Lang::En) => (
+            "the curves of the parameter draws and the output rows",
+            "use fewer draws (--draws), or fewer time bins (a longer run.sample_every or a shorter run.horizon)",
+        ),
+        (MemoryPart::ForecastCurves, Lang::ZhCn) => (
+            "参数抽样的曲线和输出行",
+            "请减少抽样次数（--draws），或减少时间分箱（加大 run.sample_every 或缩短 run.horizon）",
+        ),
         (MemoryPart::Base, Lang::En) => ("the program itself", "free memory"),
         (MemoryPart::Base, Lang::ZhCn) => ("程序本身", "请释放内存"),
     }
@@ -98,23 +154,39 @@ pub(crate) fn check_memory(
     lang: Lang,
 ) -> Result<(), CliError> {
     let estimate = budget::estimate_memory(scenario, replications, effective_threads(threads));
+    check_estimate(&estimate, Job::Run, limit, lang)
+}
+
+/// Rejects `job` when `estimate` exceeds the limit, with the estimate, the
+/// limit and the fix for its largest part.
+pub(crate) fn check_estimate(
+    estimate: &MemoryEstimate,
+    job: Job,
+    limit: &MemoryLimit,
+    lang: Lang,
+) -> Result<(), CliError> {
     let total = estimate.total();
     if total <= limit.bytes {
         return Ok(());
     }
     let (part, part_bytes) = estimate.largest();
-    let (what, fix) = part_text(part, lang);
+    let (what, fix) = part_text(part, job, lang);
     let source = source_text(&limit.source, lang);
+    let (job_en, job_zh) = match job {
+        Job::Run => ("run", "运行"),
+        Job::Calibration => ("calibration", "校准"),
+        Job::Forecast => ("forecast", "预测"),
+    };
     Err(CliError::Invalid(match lang {
         Lang::En => format!(
-            "the run needs about {} of memory (estimate), more than the limit of {} ({source}); the largest part is {what}, {}. To fix it, {fix}, or raise the limit with --memory-limit, e.g. --memory-limit {}",
+            "the {job_en} needs about {} of memory (estimate), more than the limit of {} ({source}); the largest part is {what}, {}. To fix it, {fix}, or raise the limit with --memory-limit, e.g. --memory-limit {}",
             format_bytes(total as f64),
             format_bytes(limit.bytes as f64),
             format_bytes(part_bytes as f64),
             suggested_limit(total),
         ),
         Lang::ZhCn => format!(
-            "本次运行约需 {} 内存（估计值），超过上限 {}（{source}）；其中最大的部分是{what}，{}。解决办法：{fix}，或用 --memory-limit 提高上限，例如 --memory-limit {}",
+            "本次{job_zh}约需 {} 内存（估计值），超过上限 {}（{source}）；其中最大的部分是{what}，{}。解决办法：{fix}，或用 --memory-limit 提高上限，例如 --memory-limit {}",
             format_bytes(total as f64),
             format_bytes(limit.bytes as f64),
             format_bytes(part_bytes as f64),

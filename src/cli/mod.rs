@@ -143,6 +143,15 @@ pub fn run_with_args(args: Vec<OsString>) -> ExitCode {
     }
 }
 
+/// Turns a failure of [`write_all`](crate::output::files::write_all) into
+/// [`CliError::Failed`], with the message of a write error in `lang`.
+pub(crate) fn write_failure(error: anyhow::Error, lang: Lang) -> CliError {
+    match error.downcast_ref::<crate::output::files::WriteError>() {
+        Some(write) => CliError::Failed(anyhow::anyhow!(write.render(lang))),
+        None => CliError::Failed(error),
+    }
+}
+
 /// Loads the scenario named on the command line, or the built-in default;
 /// returns it with its text and the name used in messages.
 pub(crate) fn load_scenario(
@@ -157,7 +166,11 @@ pub(crate) fn load_scenario(
                     Lang::En => {
                         format!("{}: cannot read the scenario file: {error}", path.display())
                     }
-                    Lang::ZhCn => format!("{}：无法读取场景文件：{error}", path.display()),
+                    Lang::ZhCn => format!(
+                        "{}：无法读取场景文件：{}",
+                        path.display(),
+                        crate::i18n::io_error_text(&error, lang)
+                    ),
                 })
             })?;
             let text = scenario::decode_text(&path.display().to_string(), bytes)

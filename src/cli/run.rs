@@ -163,6 +163,17 @@ pub(crate) fn prepare_out_dir(
                 }));
             }
             ExistingManifest::Valid(_) => {}
+            ExistingManifest::Unreadable { kind, text } => {
+                return Err(CliError::Invalid(match lang {
+                    Lang::En => format!(
+                        "{shown}/manifest.toml is invalid ({text}), so the results in {shown} cannot be matched to a scenario; choose another --out folder, or add --force to overwrite them"
+                    ),
+                    Lang::ZhCn => format!(
+                        "无法读取 {shown}/manifest.toml：{}，无法确定 {shown} 中的结果属于哪个场景；请用 --out 指定其他目录，或加上 --force 覆盖",
+                        crate::i18n::io_error_kind_text(kind, &text, lang)
+                    ),
+                }));
+            }
             ExistingManifest::Invalid(reason) => {
                 return Err(CliError::Invalid(match lang {
                     Lang::En => format!(
@@ -193,9 +204,10 @@ pub(crate) fn prepare_out_dir(
             Lang::En => format!(
                 "{what_en} {shown} ({error}); choose an --out folder in a place you can write to"
             ),
-            Lang::ZhCn => {
-                format!("{what_zh} {shown}（{error}）；请为 --out 指定一个可写位置的目录")
-            }
+            Lang::ZhCn => format!(
+                "{what_zh} {shown}：{}；请为 --out 指定一个可写位置的目录",
+                crate::i18n::io_error_text(&error, lang)
+            ),
         })
     };
     std::fs::create_dir_all(dir)
@@ -233,6 +245,10 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
     // A trace is input too: read it before the output folder is created.
     let source = launch_source(&scenario, lang)?;
     let created = prepare_out_dir(&out_dir, &hash, args.force, lang)?;
+    // Printed once every input is valid, so an error comes alone.
+    if let Some(note) = crate::cli::check::default_policy_note(&scenario, lang) {
+        eprintln!("{note}");
+    }
     let inputs = Inputs {
         scenario: &scenario,
         source: &source,
@@ -240,11 +256,24 @@ pub fn execute(args: &RunArgs, lang: Lang) -> Result<(), CliError> {
         hash,
     };
     let result = simulate_and_write(args, lang, inputs, &out_dir, &interrupt);
-    if created && matches!(result, Err(CliError::Interrupted { .. })) {
-        // Only removes the folder when it is still empty.
-        if std::fs::remove_dir(&out_dir).is_ok() {
-            return Err(interrupt.removed(&out_dir, lang));
-        }
+    remove_new_out_dir(result, created, &out_dir, &interrupt, lang)
+}
+
+/// Removes `out_dir` when the command created it and a signal stopped the
+/// command, so an interrupted command leaves no empty folder behind. The
+/// folder is removed only while it is still empty.
+pub(crate) fn remove_new_out_dir(
+    result: Result<(), CliError>,
+    created: bool,
+    out_dir: &Path,
+    interrupt: &Interrupt,
+    lang: Lang,
+) -> Result<(), CliError> {
+    if created
+        && matches!(result, Err(CliError::Interrupted { .. }))
+        && std::fs::remove_dir(out_dir).is_ok()
+    {
+        return Err(interrupt.removed(out_dir, lang));
     }
     result
 }
@@ -360,7 +389,7 @@ fn write_shard(
 
 /// Writes `outputs` into `out_dir` all or nothing, unless a signal
 /// requests a stop first.
-fn write_files(
+pub(crate) fn write_files(
     out_dir: &Path,
     outputs: &[(&str, Vec<u8>)],
     lang: Lang,
@@ -373,7 +402,7 @@ fn write_files(
             if error.is::<files::Stopped>() {
                 interrupt.check(out_dir, lang)?;
             }
-            Err(error.into())
+            Err(crate::cli::write_failure(error, lang))
         }
     }
 }

@@ -9,15 +9,15 @@ use comfy_table::{CellAlignment, Table};
 use serde::Serialize;
 
 use crate::cli::args::{RunArgs, SweepArgs};
+use crate::cli::interrupt::Interrupt;
 use crate::cli::progress::DelayedProgress;
-use crate::cli::run::{launch_source, options, prepare_out_dir};
+use crate::cli::run::{launch_source, options, prepare_out_dir, remove_new_out_dir, write_files};
 use crate::cli::{limits, CliError};
 use crate::engine::budget;
 use crate::engine::runner::{self, RunOutput};
-use crate::i18n::Lang;
+use crate::i18n::{io_error_text, Lang};
 use crate::output::chart::{render_png, render_svg};
 use crate::output::csv::format_number;
-use crate::output::files;
 use crate::report::charts::{self, CHART_HEIGHT, CHART_WIDTH};
 use crate::scenario::{self, Scenario};
 use crate::stats::aggregate::{aggregate, RunResult};
@@ -84,7 +84,11 @@ fn scenarios_for(param: &SweepParam, path: &Path, lang: Lang) -> Result<Vec<Scen
     let bytes = std::fs::read(path).map_err(|error| {
         CliError::Invalid(match lang {
             Lang::En => format!("{}: cannot read the scenario file: {error}", path.display()),
-            Lang::ZhCn => format!("{}：无法读取场景文件：{error}", path.display()),
+            Lang::ZhCn => format!(
+                "{}：无法读取场景文件：{}",
+                path.display(),
+                io_error_text(&error, lang)
+            ),
         })
     })?;
     let text = crate::scenario::decode_text(&path.display().to_string(), bytes)
@@ -175,6 +179,8 @@ fn figure(result: &RunResult, policy: usize, metric: &str) -> Option<f64> {
 
 /// Runs the `sweep` command.
 pub fn execute(args: &SweepArgs, lang: Lang) -> Result<(), CliError> {
+    let interrupt =
+        Interrupt::install().context("cannot install the SIGINT and SIGTERM handlers")?;
     let param = parse_param(&args.param).map_err(|error| CliError::Invalid(error.render(lang)))?;
     if param.key == "population.users" && args.users.is_some() {
         // --users overrides the file, so every swept value would run with it.
@@ -218,8 +224,44 @@ pub fn execute(args: &SweepArgs, lang: Lang) -> Result<(), CliError> {
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.scenario));
     // A sweep writes no manifest, so there is no other scenario to protect.
-    prepare_out_dir(&out_dir, "", true, lang)?;
+    let created = prepare_out_dir(&out_dir, "", true, lang)?;
+    let inputs = SweepInputs {
+        param: &param,
+        scenarios: &scenarios,
+        policies: &policies,
+        options: &options,
+    };
+    let result = sweep_and_write(args, lang, inputs, &out_dir, &interrupt);
+    remove_new_out_dir(result, created, &out_dir, &interrupt, lang)
+}
 
+/// Inputs of a validated sweep.
+struct SweepInputs<'a> {
+    param: &'a SweepParam,
+    /// One scenario per swept value, in the order of `param.values`.
+    scenarios: &'a [Scenario],
+    /// Indices of the policies whose figures are collected.
+    policies: &'a [usize],
+    options: &'a runner::RunOptions,
+}
+
+/// Runs every value of the sweep, writes the files and prints the table.
+/// A signal stops it between chunks of users with
+/// [`CliError::Interrupted`].
+fn sweep_and_write(
+    args: &SweepArgs,
+    lang: Lang,
+    inputs: SweepInputs,
+    out_dir: &Path,
+    interrupt: &Interrupt,
+) -> Result<(), CliError> {
+    let SweepInputs {
+        param,
+        scenarios,
+        policies,
+        options,
+    } = inputs;
+    let first = &scenarios[0];
     let count = scenarios.len() as u64;
     let bar = DelayedProgress::for_users(lang);
     let mut values: Vec<(String, Vec<Option<f64>>)> = policies
@@ -227,20 +269,24 @@ pub fn execute(args: &SweepArgs, lang: Lang) -> Result<(), CliError> {
         .map(|&index| (first.policies[index].name.clone(), Vec::new()))
         .collect();
     for (step, scenario) in scenarios.iter().enumerate() {
-        let source = launch_source(scenario, lang)?;
-        let progress = |done: u64, total: u64| {
-            bar.update(step as u64 * total + done, count * total);
-        };
-        let output = runner::run(scenario, &source, &options, &progress);
+        let source = launch_source(scenario, lang);
+        let output = source.and_then(|source| {
+            let progress = |done: u64, total: u64| {
+                bar.update(step as u64 * total + done, count * total);
+            };
+            runner::run_until(scenario, &source, options, &progress, interrupt.flag())
+                .map_err(CliError::from)
+        });
         let output = match output {
             Ok(output) => output,
             Err(error) => {
                 bar.finish();
-                return Err(error.into());
+                interrupt.check(out_dir, lang)?;
+                return Err(error);
             }
         };
         let result = aggregate(scenario, &output);
-        for (line, &policy) in values.iter_mut().zip(&policies) {
+        for (line, &policy) in values.iter_mut().zip(policies) {
             line.1.push(figure(&result, policy, &args.metric));
         }
     }
@@ -263,7 +309,7 @@ pub fn execute(args: &SweepArgs, lang: Lang) -> Result<(), CliError> {
     let csv = writer
         .into_inner()
         .map_err(|error| anyhow::anyhow!("cannot render sweep.csv: {}", error.error()))?;
-    let chart = charts::sweep(&param, &args.metric, &values, lang);
+    let chart = charts::sweep(param, &args.metric, &values, lang);
     let svg = render_svg(&chart, CHART_WIDTH, CHART_HEIGHT).context("cannot draw sweep.svg")?;
     let png = render_png(&chart, PNG_WIDTH, PNG_HEIGHT).context("cannot draw sweep.png")?;
     let outputs: Vec<(&str, Vec<u8>)> = vec![
@@ -271,7 +317,7 @@ pub fn execute(args: &SweepArgs, lang: Lang) -> Result<(), CliError> {
         ("sweep.svg", svg.into_bytes()),
         ("sweep.png", png),
     ];
-    let written = files::write_all(&out_dir, &outputs)?;
+    let written = write_files(out_dir, &outputs, lang, interrupt)?;
 
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);

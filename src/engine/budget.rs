@@ -92,6 +92,12 @@ pub enum MemoryPart {
     NewUsers,
     /// A replayed launch trace.
     Trace,
+    /// The trace `calibrate` reads, and the samples and gaps fitted from it.
+    CalibrationTrace,
+    /// The simulated visits and statistics of `calibrate`'s validation.
+    Validation,
+    /// The curves of `forecast`'s parameter draws and its output rows.
+    ForecastCurves,
     /// The program, its font and the charts.
     Base,
 }
@@ -228,15 +234,24 @@ fn file_size(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |metadata| metadata.len())
 }
 
-/// Estimates the peak memory of a run with `replications` replications
-/// and `threads` worker threads. The number of users does not enter,
-/// because users are simulated one at a time.
-pub fn estimate_memory(scenario: &Scenario, replications: u32, threads: usize) -> MemoryEstimate {
-    let bins = scenario.run.bins() as u64;
+/// The simulation's share of a run's memory, in bytes.
+struct SimulationBytes {
+    /// Per-bin counters of every (policy, replication).
+    counters: u64,
+    /// Partial counters and user buffers of the worker threads.
+    thread_buffers: u64,
+}
+
+/// Estimates the counters and thread buffers of a run of `scenario` with
+/// `bins` time bins, `policies` policies and `replications` replications.
+fn simulation_bytes(
+    scenario: &Scenario,
+    bins: u64,
+    policies: u64,
+    replications: u64,
+    threads: u64,
+) -> SimulationBytes {
     let versions = scenario.versions.len() as u64;
-    let policies = scenario.policies.len() as u64;
-    let replications = u64::from(replications);
-    let threads = threads.max(1) as u64;
     let one_bins = bins_bytes(bins, versions);
     let hosts = scenario.hosts.len() as u64;
 
@@ -262,6 +277,36 @@ pub fn estimate_memory(scenario: &Scenario, replications: u32, threads: usize) -
     // One more set per host counts the changes that all policies share.
     let accumulators = ACCUMULATORS_PER_THREAD * (policies + 1) * hosts.max(1) * one_bins;
     let thread_buffers = threads.saturating_mul(accumulators + user_buffers);
+    SimulationBytes {
+        counters,
+        thread_buffers,
+    }
+}
+
+/// Estimates the arrival times of new users over `replications`
+/// replications, in bytes.
+fn new_user_bytes(scenario: &Scenario, replications: u64) -> u64 {
+    let days = scenario.run.horizon.0 as f64 / crate::time::MS_PER_DAY as f64;
+    // Poisson arrivals exceed their mean by more than 10 % plus 100 with
+    // negligible probability.
+    let arrivals_per_replication = scenario.population.new_users_per_day * days * 1.1 + 100.0;
+    (arrivals_per_replication * replications as f64 * 8.0) as u64
+}
+
+/// Estimates the peak memory of a run with `replications` replications
+/// and `threads` worker threads. The number of users does not enter,
+/// because users are simulated one at a time.
+pub fn estimate_memory(scenario: &Scenario, replications: u32, threads: usize) -> MemoryEstimate {
+    let bins = scenario.run.bins() as u64;
+    let versions = scenario.versions.len() as u64;
+    let policies = scenario.policies.len() as u64;
+    let replications = u64::from(replications);
+    let threads = threads.max(1) as u64;
+    let hosts = scenario.hosts.len() as u64;
+    let SimulationBytes {
+        counters,
+        thread_buffers,
+    } = simulation_bytes(scenario, bins, policies, replications, threads);
 
     // Each host adds at most as many `|client=` curves as a policy has.
     let series = (SERIES_PER_POLICY + versions) * (1 + hosts);
@@ -277,11 +322,7 @@ pub fn estimate_memory(scenario: &Scenario, replications: u32, threads: usize) -
         .sum();
     let output_files = (name_bytes + policies * CSV_ROW_BYTES) * series * bins;
 
-    let days = scenario.run.horizon.0 as f64 / crate::time::MS_PER_DAY as f64;
-    // Poisson arrivals exceed their mean by more than 10 % plus 100 with
-    // negligible probability.
-    let arrivals_per_replication = scenario.population.new_users_per_day * days * 1.1 + 100.0;
-    let new_users = (arrivals_per_replication * replications as f64 * 8.0) as u64;
+    let new_users = new_user_bytes(scenario, replications);
 
     // The parsed trace keeps each row as a visit plus its user and app
     // strings, about the size of the file. Twice that covers the reader's
@@ -300,6 +341,117 @@ pub fn estimate_memory(scenario: &Scenario, replications: u32, threads: usize) -
             (MemoryPart::OutputFiles, output_files),
             (MemoryPart::NewUsers, new_users),
             (MemoryPart::Trace, trace),
+            (MemoryPart::Base, BASE_BYTES),
+        ],
+    }
+}
+
+/// Bytes per visit of a loaded trace, as a multiple of the file's bytes per
+/// visit: the parsed trace with its strings and the reader's buffers (2),
+/// the samples of its visits (1) and the gaps the fit prepares (1). Each
+/// visit takes two CSV rows of at least about 30 bytes, more than the 16
+/// bytes of a sample's visit or a prepared gap.
+const CALIBRATION_TRACE_COPIES: u64 = 4;
+
+/// Bytes per simulated visit in the validation: the visit (16 bytes, with
+/// room for a `Vec` doubling its capacity) and its visit length and gap in
+/// the statistics of its replication and in the pooled ones (4 × 8 bytes).
+const VALIDATION_BYTES_PER_VISIT: u64 = 2 * 16 + 4 * 8;
+
+/// Bytes per simulated user in the validation: its sample and its rate in
+/// two statistics, rounded up.
+const VALIDATION_BYTES_PER_USER: u64 = 64;
+
+/// Sizes of a calibration that its memory estimate needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CalibrationSize {
+    /// Bytes of the trace file.
+    pub trace_bytes: u64,
+    /// Whether the trace is read twice, once for the selected apps and
+    /// once for all apps (`--apps`).
+    pub read_twice: bool,
+    /// Visits and (user, app) pairs of the selected apps, once the trace
+    /// is read; `None` before.
+    pub visits_and_pairs: Option<(u64, u64)>,
+    /// Simulated users per pair in each validation replication.
+    pub validation_copies: u64,
+    /// Validation replications.
+    pub validation_replications: u64,
+}
+
+/// Estimates the peak memory of `calibrate`. Before the trace is read, only
+/// its file size is known, so the estimate covers reading and fitting. Once
+/// the visits are counted, it adds the validation. That simulates
+/// `copies × replications` users per pair, each with about as many visits
+/// as the pair has, because the calibrated model matches the trace's visit
+/// rate.
+pub fn estimate_calibration_memory(size: &CalibrationSize) -> MemoryEstimate {
+    let reads = if size.read_twice { 2 } else { 1 };
+    // The second read keeps the whole parsed trace (2 copies) beside the
+    // selected one.
+    let copies = CALIBRATION_TRACE_COPIES + 2 * (reads - 1);
+    let trace = size.trace_bytes.saturating_mul(copies);
+    let validation = size.visits_and_pairs.map_or(0, |(visits, pairs)| {
+        let simulated = size
+            .validation_copies
+            .saturating_mul(size.validation_replications);
+        let per_copy = visits
+            .saturating_mul(VALIDATION_BYTES_PER_VISIT)
+            .saturating_add(pairs.saturating_mul(VALIDATION_BYTES_PER_USER));
+        simulated.saturating_mul(per_copy)
+    });
+    MemoryEstimate {
+        parts: vec![
+            (MemoryPart::CalibrationTrace, trace),
+            (MemoryPart::Validation, validation),
+            (MemoryPart::Base, BASE_BYTES),
+        ],
+    }
+}
+
+/// Bytes of one interval of a forecast curve: an `Option<f64>`.
+const CURVE_POINT_BYTES: u64 = 16;
+
+/// Estimates the peak memory of `forecast` for one observed curve of
+/// `scenario`, forecast under one of its policies.
+///
+/// The fitting runs simulate the observed hours in `fit_bins` bins. The
+/// best fit and the `draws` draws simulate the horizon in the scenario's
+/// bins. Each run has one replication. Each draw's curve is kept until the
+/// band is computed, and the results of `curves` curves are kept until the
+/// files are written.
+pub fn estimate_forecast_memory(
+    scenario: &Scenario,
+    fit_bins: u64,
+    draws: u64,
+    curves: u64,
+    threads: usize,
+) -> MemoryEstimate {
+    let bins = scenario.run.bins() as u64;
+    let threads = threads.max(1) as u64;
+    let largest_bins = bins.max(fit_bins);
+    let SimulationBytes {
+        counters,
+        thread_buffers,
+    } = simulation_bytes(scenario, largest_bins, 1, 1, threads);
+    let draw_curves = draws
+        .saturating_add(1)
+        .saturating_mul(bins)
+        .saturating_mul(CURVE_POINT_BYTES);
+    // Each result keeps the times, the fitted curve and the band, and its
+    // rows of forecast.csv are rendered before the files are written.
+    let results = curves
+        .saturating_mul(bins)
+        .saturating_mul(8 + CURVE_POINT_BYTES + BAND_BYTES + CSV_ROW_BYTES);
+    MemoryEstimate {
+        parts: vec![
+            (MemoryPart::Counters, counters),
+            (MemoryPart::ThreadBuffers, thread_buffers),
+            (
+                MemoryPart::ForecastCurves,
+                draw_curves.saturating_add(results),
+            ),
+            (MemoryPart::NewUsers, new_user_bytes(scenario, 1)),
             (MemoryPart::Base, BASE_BYTES),
         ],
     }
@@ -489,6 +641,57 @@ mod tests {
         let result = crate::stats::aggregate::aggregate(&scenario, &output);
         let series = result.policies[0].series.len() as u64;
         assert_eq!(series, SERIES_PER_POLICY + scenario.versions.len() as u64);
+    }
+
+    #[test]
+    fn calibration_validation_needs_counted_visits() {
+        let mut size = CalibrationSize {
+            trace_bytes: 1_000_000,
+            read_twice: false,
+            visits_and_pairs: None,
+            validation_copies: 20,
+            validation_replications: 10,
+        };
+        let before_reading = estimate_calibration_memory(&size);
+        assert_eq!(
+            part(&before_reading, MemoryPart::CalibrationTrace),
+            4_000_000
+        );
+        assert_eq!(part(&before_reading, MemoryPart::Validation), 0);
+
+        size.read_twice = true;
+        let two_reads = estimate_calibration_memory(&size);
+        assert_eq!(part(&two_reads, MemoryPart::CalibrationTrace), 6_000_000);
+
+        size.visits_and_pairs = Some((10_000, 100));
+        let after_reading = estimate_calibration_memory(&size);
+        // 200 simulated users per pair: 64 bytes per visit and per user.
+        let expected = 200 * (10_000 * 64 + 100 * 64);
+        assert_eq!(part(&after_reading, MemoryPart::Validation), expected);
+        assert_eq!(after_reading.largest().0, MemoryPart::Validation);
+    }
+
+    #[test]
+    fn forecast_memory_grows_with_draws_and_fit_bins() {
+        let text = "[run]\nhorizon = \"2d\"\nsample_every = \"1h\"\n\n[[population.segment]]\nname = \"all\"\nshare = 1.0\nlaunches_per_day = 4.0\n\n[[release]]\nversion = \"2.0.0\"\nat = \"1h\"\n\n[[policy]]\nname = \"a\"\non_update_ready = \"none\"\n\n[[policy]]\nname = \"b\"\non_update_ready = \"force\"\n";
+        let scenario = crate::scenario::parse(text, "s.toml", None).expect("valid");
+        let few = estimate_forecast_memory(&scenario, 10, 10, 1, 1);
+        let many = estimate_forecast_memory(&scenario, 10, 1_000, 1, 1);
+        // Each draw keeps one curve of 48 intervals of 16 bytes.
+        assert_eq!(
+            part(&many, MemoryPart::ForecastCurves) - part(&few, MemoryPart::ForecastCurves),
+            990 * 48 * 16
+        );
+        // One policy of the two is forecast, in one replication, with the
+        // fitting runs' bins when they outnumber the scenario's.
+        let versions = scenario.versions.len() as u64;
+        assert_eq!(part(&few, MemoryPart::Counters), bins_bytes(48, versions));
+        let fine = estimate_forecast_memory(&scenario, 2_880, 10, 1, 1);
+        assert_eq!(
+            part(&fine, MemoryPart::Counters),
+            bins_bytes(2_880, versions)
+        );
+        assert!(part(&fine, MemoryPart::ThreadBuffers) > part(&few, MemoryPart::ThreadBuffers));
     }
 
     #[test]

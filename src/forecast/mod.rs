@@ -19,6 +19,8 @@
 
 pub mod observed;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -219,6 +221,9 @@ pub enum ForecastError {
     /// The scenario replays a trace, which the forecast does not support.
     #[error("the scenario replays a launch trace; forecast needs the synthetic launch model of population segments")]
     TraceScenario,
+    /// The cancel flag of [`forecast_until`] was set.
+    #[error("the forecast was cancelled")]
+    Cancelled,
     /// A simulation failed.
     #[error(transparent)]
     Simulation(#[from] anyhow::Error),
@@ -352,8 +357,14 @@ impl Model {
     }
 }
 
-/// Runs one replication of `scenario` and returns its counters.
-fn simulate(scenario: &Scenario, options: &ForecastOptions, seed: u64) -> anyhow::Result<Bins> {
+/// Runs one replication of `scenario` and returns its counters. It stops
+/// between chunks of users when `cancel` is set.
+fn simulate(
+    scenario: &Scenario,
+    options: &ForecastOptions,
+    seed: u64,
+    cancel: &AtomicBool,
+) -> Result<Bins, ForecastError> {
     let run_options = RunOptions {
         threads: options.threads,
         users: Some(options.users),
@@ -361,7 +372,20 @@ fn simulate(scenario: &Scenario, options: &ForecastOptions, seed: u64) -> anyhow
         seed: Some(seed),
         shard: None,
     };
-    let output = runner::run(scenario, &LaunchSource::Synthetic, &run_options, &|_, _| {})?;
+    let output = runner::run_until(
+        scenario,
+        &LaunchSource::Synthetic,
+        &run_options,
+        &|_, _| {},
+        cancel,
+    )
+    .map_err(|error| {
+        if error.is::<runner::Cancelled>() {
+            ForecastError::Cancelled
+        } else {
+            ForecastError::Simulation(error)
+        }
+    })?;
     Ok(output
         .bins
         .into_iter()
@@ -459,6 +483,37 @@ fn percentile_of(values: &mut [f64], q: f64) -> f64 {
     crate::stats::aggregate::percentile(values, q)
 }
 
+/// Rounds an observed time in hours to whole minutes.
+fn whole_minutes(time_h: f64) -> i64 {
+    (time_h * 60.0).round() as i64
+}
+
+/// Returns the bin width of the fitting runs and their horizon, in
+/// minutes. The bins are as wide as the largest whole number of minutes
+/// that divides the scenario's bins, the newest release's publication and
+/// every observed time, so each observed interval is a whole number of
+/// bins. The horizon ends at the last observed time (0 without points).
+fn fit_resolution(scenario: &Scenario, points: &[ObservedPoint]) -> (i64, i64) {
+    let release_minutes = scenario.releases.last().map_or(0, |r| r.at.0) / MS_PER_MINUTE;
+    let mut width_minutes = scenario.run.sample_every.0 / MS_PER_MINUTE;
+    width_minutes = gcd(width_minutes, release_minutes);
+    for point in points {
+        width_minutes = gcd(width_minutes, whole_minutes(point.time_h));
+    }
+    let last_minutes = points.last().map_or(0, |p| whole_minutes(p.time_h));
+    (width_minutes.max(1), last_minutes)
+}
+
+/// Returns the number of time bins of the fitting runs for `points`, which
+/// the memory estimate of a forecast needs before it starts.
+/// Times after the horizon count as the horizon, because the forecast
+/// rejects them before any run.
+pub fn fit_bins(scenario: &Scenario, points: &[ObservedPoint]) -> u64 {
+    let (width_minutes, last_minutes) = fit_resolution(scenario, points);
+    let horizon_minutes = scenario.run.horizon.0 / MS_PER_MINUTE;
+    (last_minutes.clamp(0, horizon_minutes) / width_minutes) as u64
+}
+
 /// Fits the uncertain parameters of `scenario` under policy
 /// `options.policy` to the observed launch coverage and forecasts the rest
 /// of the curve.
@@ -478,6 +533,25 @@ pub fn forecast(
     points: &[ObservedPoint],
     options: &ForecastOptions,
 ) -> Result<Forecast, ForecastError> {
+    forecast_until(scenario, points, options, &AtomicBool::new(false))
+}
+
+/// Forecasts like [`forecast`], and stops when `cancel` is set, for
+/// example by a signal handler. The flag is read before each simulation of
+/// the search and between chunks of users within a simulation.
+///
+/// # Errors
+/// As [`forecast`], and [`ForecastError::Cancelled`] when `cancel` was
+/// set before the forecast finished.
+///
+/// # Panics
+/// Panics when `options.policy` is not a policy index of the scenario.
+pub fn forecast_until(
+    scenario: &Scenario,
+    points: &[ObservedPoint],
+    options: &ForecastOptions,
+    cancel: &AtomicBool,
+) -> Result<Forecast, ForecastError> {
     if scenario.population.trace.is_some() {
         return Err(ForecastError::TraceScenario);
     }
@@ -493,10 +567,9 @@ pub fn forecast(
     let release = scenario.releases.last().map_or(0, |r| r.at.0);
     let release_h = release as f64 / MS_PER_HOUR as f64;
     let horizon_h = scenario.run.horizon.as_hours();
-    let minutes = |time_h: f64| (time_h * 60.0).round() as i64;
     let release_minutes = release / MS_PER_MINUTE;
     for (index, point) in points.iter().enumerate() {
-        if index == 0 && minutes(point.time_h) <= release_minutes {
+        if index == 0 && whole_minutes(point.time_h) <= release_minutes {
             return Err(ForecastError::BeforeRelease {
                 line: point.line,
                 time_h: point.time_h,
@@ -512,15 +585,7 @@ pub fn forecast(
         }
     }
 
-    // Bins of the fitting runs are as wide as the largest whole number of
-    // minutes that divides the scenario's bins and every interval boundary.
-    let mut width_minutes = scenario.run.sample_every.0 / MS_PER_MINUTE;
-    width_minutes = gcd(width_minutes, release_minutes);
-    for point in points {
-        width_minutes = gcd(width_minutes, minutes(point.time_h));
-    }
-    let width_minutes = width_minutes.max(1);
-    let last_minutes = minutes(points[points.len() - 1].time_h);
+    let (width_minutes, last_minutes) = fit_resolution(scenario, points);
     let mut fit_base = model.base.clone();
     fit_base.run.sample_every = SimDuration::from_minutes(width_minutes);
     fit_base.run.horizon = SimDuration::from_minutes(last_minutes);
@@ -533,7 +598,7 @@ pub fn forecast(
     let mut intervals = Vec::with_capacity(points.len());
     let mut start = release_minutes;
     for point in points {
-        let end = minutes(point.time_h);
+        let end = whole_minutes(point.time_h);
         if end <= start {
             return Err(ForecastError::SameMinute {
                 line: point.line,
@@ -548,10 +613,11 @@ pub fn forecast(
     }
     let observed: Vec<f64> = points.iter().map(|p| p.launch_coverage).collect();
 
-    let simulate_fit = |search: &[f64]| -> anyhow::Result<Vec<f64>> {
+    let cancelled = || cancel.load(Ordering::Relaxed);
+    let simulate_fit = |search: &[f64]| -> Result<Vec<f64>, ForecastError> {
         let scenario = fit_model.with_values(&fit_model.values(search));
         Ok(interval_coverage(
-            &simulate(&scenario, options, options.seed)?,
+            &simulate(&scenario, options, options.seed, cancel)?,
             &intervals,
         ))
     };
@@ -574,34 +640,47 @@ pub fn forecast(
         .map(|(parameter, &value)| parameter.value_to_search(value).clamp(-4.0, 4.0))
         .collect();
     let simplex_step: Vec<f64> = model.parameters.iter().map(|p| p.steps().0).collect();
-    let mut failure: Option<anyhow::Error> = None;
-    let mut objective = |search: &[f64]| match simulate_fit(search) {
-        Ok(simulated) => squared_error(&simulated),
-        Err(error) => {
-            failure.get_or_insert(error);
-            f64::INFINITY
+    let mut failure: Option<ForecastError> = None;
+    let mut objective = |search: &[f64]| {
+        // After a failed or cancelled simulation the search only finishes
+        // its current iteration, so the remaining evaluations simulate
+        // nothing.
+        if failure.is_some() {
+            return f64::INFINITY;
+        }
+        match simulate_fit(search) {
+            Ok(simulated) => squared_error(&simulated),
+            Err(error) => {
+                failure = Some(error);
+                f64::INFINITY
+            }
         }
     };
     // A second search from the first one's result, with a fresh simplex,
     // leaves a collapsed simplex behind: the usual Nelder–Mead restart.
-    let first = crate::calibrate::numeric::nelder_mead(
+    let first = crate::calibrate::numeric::nelder_mead_until(
         &mut objective,
         &start_point,
         &simplex_step,
         SEARCH_TOLERANCE,
         SEARCH_X_TOLERANCE,
         options.max_evaluations / 2,
+        &cancelled,
     );
-    let second = crate::calibrate::numeric::nelder_mead(
+    let second = crate::calibrate::numeric::nelder_mead_until(
         &mut objective,
         &first.point,
         &simplex_step,
         SEARCH_TOLERANCE,
         SEARCH_X_TOLERANCE,
         options.max_evaluations - options.max_evaluations / 2,
+        &cancelled,
     );
     if let Some(error) = failure {
-        return Err(error.into());
+        return Err(error);
+    }
+    if cancelled() {
+        return Err(ForecastError::Cancelled);
     }
     let evaluations = first.evaluations + second.evaluations;
     let best = if second.value <= first.value {
@@ -653,6 +732,7 @@ pub fn forecast(
         &model.with_values(&model.values(&best)),
         options,
         options.seed,
+        cancel,
     )?;
     let fitted = per_bin_coverage(&fitted_bins);
     let bins = fitted.len();
@@ -672,7 +752,7 @@ pub fn forecast(
             .collect();
         let values = model.values(&search);
         let seed = mix64(options.seed.wrapping_add(draw as u64 + 1));
-        let bins = simulate(&model.with_values(&values), options, seed)?;
+        let bins = simulate(&model.with_values(&values), options, seed, cancel)?;
         draw_curves.push(per_bin_coverage(&bins));
         draw_values.push(values);
     }
@@ -789,6 +869,32 @@ mod tests {
                 assert!((product - matrix[i][j]).abs() < 1e-12);
             }
         }
+    }
+
+    #[test]
+    fn fit_bins_follow_observed_minutes() {
+        let text = "[run]\nhorizon = \"2d\"\nsample_every = \"1h\"\n\n[[population.segment]]\nname = \"all\"\nshare = 1.0\nlaunches_per_day = 4.0\n\n[[release]]\nversion = \"2.0.0\"\nat = \"0h\"\n";
+        let scenario = crate::scenario::parse(text, "s.toml", None).unwrap();
+        let points = |hours: &[f64]| -> Vec<ObservedPoint> {
+            hours
+                .iter()
+                .enumerate()
+                .map(|(index, &time_h)| ObservedPoint {
+                    line: index as u64 + 2,
+                    time_h,
+                    launch_coverage: 0.5,
+                })
+                .collect()
+        };
+        // Whole hours: hourly bins up to the last observed time.
+        assert_eq!(fit_bins(&scenario, &points(&[1.0, 2.0, 3.0])), 3);
+        // A half hour halves the width.
+        assert_eq!(fit_bins(&scenario, &points(&[1.0, 1.5, 3.0])), 6);
+        // 1.01 h is 61 minutes, so the bins are one minute wide.
+        assert_eq!(fit_bins(&scenario, &points(&[1.0, 1.01, 3.0])), 180);
+        // A time past the 2-day horizon counts as the horizon.
+        assert_eq!(fit_bins(&scenario, &points(&[1.0, 500.0])), 48);
+        assert_eq!(fit_bins(&scenario, &[]), 0);
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub enum ObservedError {
     Io {
         /// File name.
         file: String,
+        /// Kind of the I/O error.
+        kind: std::io::ErrorKind,
         /// Operating-system message.
         detail: String,
     },
@@ -127,19 +129,20 @@ impl ObservedError {
     pub fn render(&self, lang: Lang) -> String {
         let platforms = PLATFORM_NAMES.join(", ");
         match (self, lang) {
-            (ObservedError::Io { file, detail }, Lang::En) => {
+            (ObservedError::Io { file, detail, .. }, Lang::En) => {
                 format!("cannot read the observed coverage file {file}: {detail}")
             }
-            (ObservedError::Io { file, detail }, Lang::ZhCn) => {
-                format!("无法读取观测覆盖率文件 {file}：{detail}")
-            }
+            (ObservedError::Io { file, kind, detail }, Lang::ZhCn) => format!(
+                "无法读取观测覆盖率文件 {file}：{}",
+                crate::i18n::io_error_kind_text(*kind, detail, lang)
+            ),
             (ObservedError::Csv { file, line, detail }, Lang::En) => match line {
                 Some(line) => format!("invalid CSV at line {line} of {file}: {detail}"),
                 None => format!("invalid CSV in {file}: {detail}"),
             },
             (ObservedError::Csv { file, line, detail }, Lang::ZhCn) => match line {
-                Some(line) => format!("{file} 第 {line} 行的 CSV 无效：{detail}"),
-                None => format!("{file} 中的 CSV 无效：{detail}"),
+                Some(line) => format!("{file} 第 {line} 行解析失败（{detail}）"),
+                None => format!("{file} 的 CSV 解析失败（{detail}）"),
             },
             (ObservedError::MissingColumn { file, column, found }, Lang::En) => format!(
                 "missing column `{column}` in the header (line 1) of {file}. The header has `{}`; the file needs `time_h` and `launch_coverage` (`platform` is optional).",
@@ -229,6 +232,7 @@ pub fn read_observed(path: &Path) -> Result<Vec<ObservedCurve>, ObservedError> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|error| ObservedError::Io {
         file: name.clone(),
+        kind: error.kind(),
         detail: error.to_string(),
     })?;
     parse_observed(std::io::BufReader::new(file), &name)

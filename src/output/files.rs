@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
+use crate::i18n::{io_error_text, Lang};
 
 /// Prefix and suffix of the temporary files: `.<name>.<random>.tmp`.
 const TEMP_PREFIX: &str = ".";
@@ -21,6 +21,109 @@ const TEMP_SUFFIX: &str = ".tmp";
 #[derive(Debug, thiserror::Error)]
 #[error("writing the output files was stopped before any file was replaced")]
 pub struct Stopped;
+
+/// A failure to write the output files. `Display` gives the English
+/// message with the operating system's text, and [`WriteError::render`]
+/// gives the message in either language.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The output folder could not be created.
+    #[error("cannot create the output folder {}: {error}", dir.display())]
+    CreateFolder {
+        /// The folder.
+        dir: PathBuf,
+        /// The I/O error.
+        error: io::Error,
+    },
+    /// The output folder could not be listed for stale temporary files.
+    #[error("cannot list {}: {error}", dir.display())]
+    List {
+        /// The folder.
+        dir: PathBuf,
+        /// The I/O error.
+        error: io::Error,
+    },
+    /// A stale temporary file could not be removed.
+    #[error("cannot remove {}: {error}", path.display())]
+    RemoveStale {
+        /// The temporary file.
+        path: PathBuf,
+        /// The I/O error.
+        error: io::Error,
+    },
+    /// A temporary file could not be created.
+    #[error("cannot create a temporary file in {0}; the files already in {0} are unchanged: {error}", dir.display())]
+    CreateTemporary {
+        /// The folder.
+        dir: PathBuf,
+        /// The I/O error.
+        error: io::Error,
+    },
+    /// A temporary file could not be written or synced.
+    #[error("cannot write {}; the files already in {} are unchanged: {error}", path.display(), dir.display())]
+    Write {
+        /// The final path of the file.
+        path: PathBuf,
+        /// The folder.
+        dir: PathBuf,
+        /// The I/O error.
+        error: io::Error,
+    },
+    /// A finished file could not be renamed over its final name.
+    #[error("cannot rename the finished file to {}: {error}", path.display())]
+    Rename {
+        /// The final path of the file.
+        path: PathBuf,
+        /// The I/O error.
+        error: io::Error,
+    },
+}
+
+impl WriteError {
+    /// Renders the message in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            WriteError::CreateFolder { dir, error } => format!(
+                "无法创建输出目录 {}：{}",
+                dir.display(),
+                io_error_text(error, lang)
+            ),
+            WriteError::List { dir, error } => {
+                format!(
+                    "无法列出 {} 中的文件：{}",
+                    dir.display(),
+                    io_error_text(error, lang)
+                )
+            }
+            WriteError::RemoveStale { path, error } => {
+                format!(
+                    "无法删除 {}：{}",
+                    path.display(),
+                    io_error_text(error, lang)
+                )
+            }
+            WriteError::CreateTemporary { dir, error } => format!(
+                "无法在 {0} 中创建临时文件，{0} 中已有的文件保持不变：{1}",
+                dir.display(),
+                io_error_text(error, lang)
+            ),
+            WriteError::Write { path, dir, error } => format!(
+                "无法写入 {}，{} 中已有的文件保持不变：{}",
+                path.display(),
+                dir.display(),
+                io_error_text(error, lang)
+            ),
+            WriteError::Rename { path, error } => format!(
+                "无法把写完的文件重命名为 {}：{}",
+                path.display(),
+                io_error_text(error, lang)
+            ),
+        }
+    }
+}
 
 /// Writes `(name, bytes)` pairs into `dir` atomically per file; the renames
 /// happen only after every temporary file is complete and synced.
@@ -58,12 +161,13 @@ fn write_all_with(
     stop: &dyn Fn() -> bool,
     write: &mut dyn FnMut(&mut File, &[u8]) -> io::Result<()>,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|error| WriteError::CreateFolder {
+        dir: dir.to_path_buf(),
+        error,
+    })?;
     let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
     remove_stale_temp_files(dir, &names)?;
 
-    let unchanged = || format!("the files already in {} are unchanged", dir.display());
     // Dropping a `NamedTempFile` deletes it, so every early return below
     // removes the temporary files staged so far.
     let mut staged = Vec::with_capacity(files.len());
@@ -76,17 +180,18 @@ fn write_all_with(
         // umask.
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let mut temp = builder.tempfile_in(dir).with_context(|| {
-            format!(
-                "cannot create a temporary file in {}; {}",
-                dir.display(),
-                unchanged()
-            )
-        })?;
+        let mut temp = builder
+            .tempfile_in(dir)
+            .map_err(|error| WriteError::CreateTemporary {
+                dir: dir.to_path_buf(),
+                error,
+            })?;
         write(temp.as_file_mut(), bytes)
             .and_then(|()| temp.as_file().sync_all())
-            .with_context(|| {
-                format!("cannot write {}; {}", dir.join(name).display(), unchanged())
+            .map_err(|error| WriteError::Write {
+                path: dir.join(name),
+                dir: dir.to_path_buf(),
+                error,
             })?;
         staged.push((temp, dir.join(name)));
         if stop() {
@@ -99,8 +204,10 @@ fn write_all_with(
     // within one folder fail only on I/O errors of the folder itself.
     let mut written = Vec::with_capacity(staged.len());
     for (temp, target) in staged {
-        temp.persist(&target)
-            .with_context(|| format!("cannot rename the finished file to {}", target.display()))?;
+        temp.persist(&target).map_err(|error| WriteError::Rename {
+            path: target.clone(),
+            error: error.error,
+        })?;
         written.push(target);
     }
     Ok(written)
@@ -109,17 +216,19 @@ fn write_all_with(
 /// Removes the temporary files of the outputs in `names` that a killed run
 /// left in `dir`, because SIGKILL or a power loss skip the cleanup.
 /// Returns the paths removed. A missing folder is not an error.
-fn remove_stale_temp_files(dir: &Path, names: &[&str]) -> anyhow::Result<Vec<PathBuf>> {
+fn remove_stale_temp_files(dir: &Path, names: &[&str]) -> Result<Vec<PathBuf>, WriteError> {
+    let list_error = |error| WriteError::List {
+        dir: dir.to_path_buf(),
+        error,
+    };
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => {
-            return Err(error).with_context(|| format!("cannot list {}", dir.display()));
-        }
+        Err(error) => return Err(list_error(error)),
     };
     let mut removed = Vec::new();
     for entry in entries {
-        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+        let entry = entry.map_err(list_error)?;
         let file_name = entry.file_name();
         let Some(file_name) = file_name.to_str() else {
             continue;
@@ -129,8 +238,10 @@ fn remove_stale_temp_files(dir: &Path, names: &[&str]) -> anyhow::Result<Vec<Pat
                 && file_name.ends_with(TEMP_SUFFIX)
         });
         if stale && entry.file_type().is_ok_and(|kind| kind.is_file()) {
-            std::fs::remove_file(entry.path())
-                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+            std::fs::remove_file(entry.path()).map_err(|error| WriteError::RemoveStale {
+                path: entry.path(),
+                error,
+            })?;
             removed.push(entry.path());
         }
     }
@@ -223,6 +334,32 @@ mod tests {
         assert!(message.contains("b.csv"), "{message}");
         assert!(message.contains("are unchanged"), "{message}");
         assert!(message.contains("No space left on device"), "{message}");
+        assert_previous_outputs(dir.path());
+    }
+
+    #[test]
+    fn full_disk_message_in_chinese() {
+        let dir = tempfile::tempdir().unwrap();
+        previous_outputs(dir.path());
+        // ENOSPC, which Rust reports as ErrorKind::StorageFull.
+        let full = io::Error::from_raw_os_error(28);
+        let os_text = full.to_string();
+        let mut write = |_: &mut File, _: &[u8]| Err(io::Error::from_raw_os_error(28));
+        let error = write_all_with(dir.path(), &new_outputs(), &|| false, &mut write).unwrap_err();
+        let error = error.downcast_ref::<WriteError>().expect("a write error");
+        let shown = dir.path().display();
+        assert_eq!(
+            error.render(Lang::ZhCn),
+            format!(
+                "无法写入 {shown}/a.csv，{shown} 中已有的文件保持不变：磁盘空间不足（{os_text}）"
+            )
+        );
+        assert_eq!(
+            error.render(Lang::En),
+            format!(
+                "cannot write {shown}/a.csv; the files already in {shown} are unchanged: {os_text}"
+            )
+        );
         assert_previous_outputs(dir.path());
     }
 

@@ -51,7 +51,12 @@ impl Manifest {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 return ExistingManifest::Absent
             }
-            Err(error) => return ExistingManifest::Invalid(error.to_string()),
+            Err(error) => {
+                return ExistingManifest::Unreadable {
+                    kind: error.kind(),
+                    text: error.to_string(),
+                }
+            }
         };
         match toml::from_str(&text) {
             Ok(manifest) => ExistingManifest::Valid(manifest),
@@ -67,6 +72,13 @@ pub enum ExistingManifest {
     Absent,
     /// A readable manifest.
     Valid(Manifest),
-    /// A `manifest.toml` that cannot be read or parsed, with the reason.
+    /// A `manifest.toml` that exists but cannot be read.
+    Unreadable {
+        /// Kind of the I/O error.
+        kind: std::io::ErrorKind,
+        /// Text of the I/O error, from the operating system.
+        text: String,
+    },
+    /// A `manifest.toml` that cannot be parsed, with the parser's message.
     Invalid(String),
 }

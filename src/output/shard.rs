@@ -85,8 +85,8 @@ pub enum ShardError {
     NotShard {
         /// The file.
         path: PathBuf,
-        /// The problem found, in English.
-        reason: String,
+        /// The problem found.
+        reason: NotShardReason,
     },
     /// The file's checksum does not match its contents.
     #[error("{}: the shard file is damaged: its checksum does not match its contents", path.display())]
@@ -146,6 +146,36 @@ pub enum ShardError {
     },
 }
 
+/// Why a file is not a shard file that this version reads. `Display` gives
+/// the English text.
+#[derive(Debug, thiserror::Error)]
+pub enum NotShardReason {
+    /// The file does not start with the shard file signature.
+    #[error("it does not start with the shard file signature")]
+    Signature,
+    /// The file has another format number.
+    #[error("format {0} where this version reads format {FORMAT}")]
+    Format(u32),
+    /// The checksum matches, but postcard cannot decode the contents.
+    #[error("{0}")]
+    Decode(postcard::Error),
+}
+
+impl NotShardReason {
+    /// Renders the reason in `lang`. The Chinese text of a decoding error
+    /// keeps postcard's English message.
+    fn render(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, Lang::En) => self.to_string(),
+            (NotShardReason::Signature, Lang::ZhCn) => "文件开头不是分片文件的标识".to_string(),
+            (NotShardReason::Format(found), Lang::ZhCn) => {
+                format!("格式为 {found}，而此版本读取格式 {FORMAT}")
+            }
+            (NotShardReason::Decode(error), Lang::ZhCn) => format!("内容解码失败：{error}"),
+        }
+    }
+}
+
 fn format_indices(indices: &[u64], count: u64) -> String {
     const SHOWN: usize = 10;
     let mut text: Vec<String> = indices
@@ -189,12 +219,14 @@ impl ShardError {
     fn render_zh(&self) -> String {
         match self {
             ShardError::Read { path, error } => format!(
-                "{}：无法读取分片文件：{error}；请传入分片输出目录或其中的 shard.bin 文件",
-                path.display()
+                "{}：无法读取分片文件：{}；请传入分片输出目录或其中的 shard.bin 文件",
+                path.display(),
+                crate::i18n::io_error_text(error, Lang::ZhCn)
             ),
             ShardError::NotShard { path, reason } => format!(
-                "{}：不是 rollout-sim 分片文件（{reason}）；请传入 `rollout-sim run --shard K/N` 写出的目录，并使用相同版本的 rollout-sim",
-                path.display()
+                "{}：不是 rollout-sim 分片文件（{}）；请传入 `rollout-sim run --shard K/N` 写出的目录，并使用相同版本的 rollout-sim",
+                path.display(),
+                reason.render(Lang::ZhCn)
             ),
             ShardError::Damaged { path } => format!(
                 "{}：分片文件已损坏，校验和与内容不符；请重新复制该文件，或重新运行该分片",
@@ -261,23 +293,20 @@ impl ShardFile {
     /// is wrong, and [`ShardError::Damaged`] when the checksum does not
     /// match.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ShardFile, ShardError> {
-        let not_shard = |reason: String| ShardError::NotShard {
+        let not_shard = |reason: NotShardReason| ShardError::NotShard {
             path: path.to_path_buf(),
             reason,
         };
         let rest = bytes
             .strip_prefix(MAGIC.as_slice())
-            .ok_or_else(|| not_shard("it does not start with the shard file signature".into()))?;
+            .ok_or_else(|| not_shard(NotShardReason::Signature))?;
         let split = rest.len().saturating_sub(CHECKSUM_BYTES);
         let (body, checksum) = rest.split_at(split);
         if checksum.len() < CHECKSUM_BYTES || Sha256::digest(body).as_slice() != checksum {
             // A file of an earlier format has no checksum, so name its format.
             if let Ok(old) = postcard::from_bytes::<OldHeader>(rest) {
                 if old.format != FORMAT {
-                    return Err(not_shard(format!(
-                        "format {} where this version reads format {FORMAT}",
-                        old.format
-                    )));
+                    return Err(not_shard(NotShardReason::Format(old.format)));
                 }
             }
             return Err(ShardError::Damaged {
@@ -285,12 +314,9 @@ impl ShardFile {
             });
         }
         let file: ShardFile =
-            postcard::from_bytes(body).map_err(|error| not_shard(format!("{error}")))?;
+            postcard::from_bytes(body).map_err(|error| not_shard(NotShardReason::Decode(error)))?;
         if file.format != FORMAT {
-            return Err(not_shard(format!(
-                "format {} where this version reads format {FORMAT}",
-                file.format
-            )));
+            return Err(not_shard(NotShardReason::Format(file.format)));
         }
         Ok(file)
     }
@@ -475,6 +501,43 @@ mod tests {
         bytes.truncate(12);
         let error = ShardFile::from_bytes(&bytes, Path::new("cut.bin")).expect_err("truncated");
         assert!(matches!(error, ShardError::Damaged { .. }), "{error}");
+    }
+
+    #[test]
+    fn not_shard_reasons_in_chinese() {
+        let error = ShardFile::from_bytes(b"policy,metric,value\n", Path::new("summary.csv"))
+            .expect_err("not a shard");
+        assert_eq!(
+            error.render(Lang::ZhCn),
+            "summary.csv：不是 rollout-sim 分片文件（文件开头不是分片文件的标识）；请传入 `rollout-sim run --shard K/N` 写出的目录，并使用相同版本的 rollout-sim"
+        );
+
+        // A body with a matching checksum that postcard cannot decode: the
+        // format field decodes, then the string's length runs past the end.
+        let body = [FORMAT as u8, 0xff, 0x01];
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&body);
+        bytes.extend_from_slice(&Sha256::digest(body));
+        let error = ShardFile::from_bytes(&bytes, Path::new("odd.bin")).expect_err("undecodable");
+        let ShardError::NotShard {
+            reason: NotShardReason::Decode(decode),
+            ..
+        } = &error
+        else {
+            panic!("expected a decoding error, got {error}");
+        };
+        let chinese = error.render(Lang::ZhCn);
+        assert!(
+            chinese.starts_with(&format!(
+                "odd.bin：不是 rollout-sim 分片文件（内容解码失败：{decode}）"
+            )),
+            "{chinese}"
+        );
+        let english = error.render(Lang::En);
+        assert!(
+            english.starts_with(&format!("odd.bin: not a rollout-sim shard file ({decode})")),
+            "{english}"
+        );
     }
 
     #[test]

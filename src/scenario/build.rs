@@ -1287,6 +1287,7 @@ fn build_releases(
                         "请选择更近的版本",
                     ));
                 }
+                check_rollback_target_live(ctx, &key("rollback_to"), span.clone(), &releases, package, at)?;
                 let previous = releases.last().expect("baseline is always present");
                 let rollbacks_since = releases.iter().rev().take_while(|r| r.is_rollback).count();
                 if rollbacks_since >= defaults.rollbacks_per_release {
@@ -1436,6 +1437,63 @@ fn build_releases(
     // release: take the first release's size as the best available estimate.
     releases[0].size = releases.get(1).map_or(1.5e6, |r| r.size);
     Ok(releases)
+}
+
+/// Rejects a rollback to a package whose release was reverted at or before
+/// the rollback. A revert withdraws a release, while a rollback returns
+/// everyone to a version that stayed live. Rolling back to the withdrawn
+/// package would offer it to every bucket as the known-good version, and
+/// synchronously on platforms with `rollback_sync`.
+fn check_rollback_target_live(
+    ctx: &Context,
+    key: &str,
+    span: Range<usize>,
+    releases: &[Release],
+    package: usize,
+    at: SimTime,
+) -> Result<()> {
+    let reverted_by = |package: usize| {
+        releases
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.package == package && !r.is_rollback)
+            .and_then(|(index, r)| {
+                r.revert_at
+                    .filter(|&revert| revert <= at)
+                    .map(|revert| (index, revert))
+            })
+    };
+    let Some((index, revert)) = reverted_by(package) else {
+        return Ok(());
+    };
+
+    let version = &releases[index].version;
+    // `releases[0]` is the baseline, so publication `index` is release
+    // `index - 1` of the file.
+    let release_key = format!("release[{}]", index - 1);
+    let reverted = SimDuration(revert.0);
+    // The newest publication is the one this rollback replaces.
+    let current = releases.last().map(|r| r.package);
+    let mut live: Vec<&str> = Vec::new();
+    for release in releases.iter().filter(|r| !r.is_rollback) {
+        if reverted_by(release.package).is_none() && Some(release.package) != current {
+            live.push(release.version.as_str());
+        }
+    }
+    Err(ctx.rule(
+        key,
+        Some(span),
+        &format!("cannot roll back to {version}: {release_key} reverted it at t = {reverted}, before this rollback"),
+        &format!("无法回退到 {version}：{release_key} 已在 t = {reverted} 撤回该版本，早于本次回退"),
+        &format!(
+            "roll back to a version that was not reverted{}, or, to halt a phased release and resume it later, give {release_key} a pause instead of revert_at",
+            if live.is_empty() { String::new() } else { format!(" ({})", live.join(", ")) }
+        ),
+        &format!(
+            "请回退到未撤回的版本{}；如需暂停分阶段发布并在之后继续，请为 {release_key} 设置 pause 而不是 revert_at",
+            if live.is_empty() { String::new() } else { format!("（{}）", live.join("、")) }
+        ),
+    ))
 }
 
 /// Rejects a release that is not [`Release::published_within`] the horizon.
@@ -2049,6 +2107,7 @@ pub fn build(text: &str, file: &str, base_dir: Option<&Path>) -> Result<Scenario
         &ctx,
         raw.population.as_ref().unwrap_or(&RawPopulation::default()),
         &versions,
+        &releases,
     )?;
     field::check_start_failures(&ctx, &raw.release, &client)?;
     let hosts = field::build_hosts(&ctx, &raw.host, &client)?;
@@ -2071,6 +2130,7 @@ pub fn build(text: &str, file: &str, base_dir: Option<&Path>) -> Result<Scenario
         releases,
         incidents,
         policies,
+        default_policy: raw.policy.is_none(),
         settings: ctx.settings,
         hosts,
         outages,

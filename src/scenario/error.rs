@@ -146,7 +146,12 @@ pub enum Problem {
     /// The file is not valid TOML.
     Syntax(String),
     /// The file could not be read.
-    Io(String),
+    Io {
+        /// Kind of the I/O error.
+        kind: std::io::ErrorKind,
+        /// Text of the I/O error, from the operating system.
+        text: String,
+    },
     /// A key the schema does not have.
     UnknownKey {
         /// The closest valid key, when one is close enough.
@@ -248,8 +253,13 @@ impl ScenarioError {
             (Problem::Syntax(message), Lang::ZhCn) => {
                 format!("TOML 语法错误：{}", syntax_zh::translate(message))
             }
-            (Problem::Io(message), Lang::En) => format!("cannot read the scenario file: {message}"),
-            (Problem::Io(message), Lang::ZhCn) => format!("无法读取场景文件：{message}"),
+            (Problem::Io { text, .. }, Lang::En) => {
+                format!("cannot read the scenario file: {text}")
+            }
+            (Problem::Io { kind, text }, Lang::ZhCn) => format!(
+                "无法读取场景文件：{}",
+                crate::i18n::io_error_kind_text(*kind, text, lang)
+            ),
             (Problem::UnknownKey { suggestion, valid }, _) => {
                 let list = valid
                     .iter()

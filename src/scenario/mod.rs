@@ -40,7 +40,10 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         line: None,
         column: None,
         value: None,
-        problem: Problem::Io(error.to_string()),
+        problem: Problem::Io {
+            kind: error.kind(),
+            text: error.to_string(),
+        },
     })?;
     let text = decode_text(&file, bytes)?;
     parse(&text, &file, path.parent())

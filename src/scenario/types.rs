@@ -27,6 +27,9 @@ pub struct Scenario {
     pub incidents: Vec<Incident>,
     /// The policies to compare.
     pub policies: Vec<Policy>,
+    /// Whether the file has no `[[policy]]` table, so `policies` holds only
+    /// the platform's default policy.
+    pub default_policy: bool,
     /// Effective values with where each came from, for `check`.
     pub settings: Vec<Setting>,
     /// The mix of host clients (`[[host]]`); empty when the scenario

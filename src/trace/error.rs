@@ -270,7 +270,10 @@ impl TraceError {
     fn render_chinese(&self) -> String {
         match self {
             TraceError::Io { file, source } => {
-                format!("读取轨迹文件 {file} 失败：{source}。请检查路径是否存在且可读。")
+                format!(
+                    "读取轨迹文件 {file} 失败：{}。请检查路径是否存在且可读。",
+                    crate::i18n::io_error_text(source, Lang::ZhCn)
+                )
             }
             TraceError::MissingColumn {
                 file,
@@ -298,9 +301,9 @@ impl TraceError {
             }
             TraceError::Csv { file, line, detail } => match line {
                 Some(line) => {
-                    format!("{file} 第 {line} 行的 CSV 无效：{detail}。请检查该记录的引号。")
+                    format!("{file} 第 {line} 行解析失败（{detail}）。请检查该记录的引号。")
                 }
-                None => format!("{file} 的 CSV 无效：{detail}。"),
+                None => format!("{file} 的 CSV 解析失败（{detail}）。"),
             },
             TraceError::EmptyValue { file, line, column } => format!(
                 "{file} 第 {line} 行的 `{column}` 列为空。每条记录都需要非空的 `{column}`。"

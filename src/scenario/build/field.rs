@@ -205,6 +205,7 @@ pub(super) fn stale_first_launch(
     ctx: &Context,
     raw: &RawPopulation,
     versions: &[String],
+    releases: &[Release],
 ) -> Result<Option<StaleFirstLaunch>> {
     let Some(share_value) = &raw.stale_first_launch_share else {
         for (key, span) in [
@@ -243,7 +244,9 @@ pub(super) fn stale_first_launch(
             ))
         }
         (Some(version), None) => {
-            let package = known_package(ctx, "population.stale_first_launch_version", version, versions)?;
+            let key = "population.stale_first_launch_version";
+            let package = known_package(ctx, key, version, versions)?;
+            check_embedded_version_published(ctx, key, version, package, releases)?;
             StaleSource::Package(package)
         }
         (None, Some(age)) => StaleSource::Age(duration(
@@ -256,6 +259,45 @@ pub(super) fn stale_first_launch(
         (None, None) => StaleSource::Age(SimDuration::from_hours(24)),
     };
     Ok(Some(StaleFirstLaunch { share, source }))
+}
+
+/// Rejects an embedded stale version that is first published after t = 0.
+/// New users' first launches start at t = 0, and a store binary can only
+/// embed a bundle that exists. A later version would also run before the
+/// server offers it, so the first check would offer an older package.
+fn check_embedded_version_published(
+    ctx: &Context,
+    key: &str,
+    version: &Spanned<String>,
+    package: usize,
+    releases: &[Release],
+) -> Result<()> {
+    // Rollbacks republish a package, so its first publication is the
+    // release that introduced it; the baseline's is before t = 0.
+    let Some(first) = releases
+        .iter()
+        .find(|release| release.package == package && !release.is_rollback)
+    else {
+        return Ok(());
+    };
+    if first.at <= SimTime::ZERO {
+        return Ok(());
+    }
+    let at = SimDuration(first.at.0);
+    Err(ctx.rule(
+        key,
+        Some(version.span()),
+        &format!(
+            "version {} is first published at t = {at}, but new users launch from t = 0 on, so the first of them would start from a version that does not exist yet",
+            version.get_ref()
+        ),
+        &format!(
+            "版本 {} 首次发布于 t = {at}，但新用户从 t = 0 起就开始启动，最早的新用户会从尚不存在的版本启动",
+            version.get_ref()
+        ),
+        "name the baseline or a version released at \"0h\", or use stale_first_launch_age for a package offered some time before each first launch",
+        "请填写基线版本或在 \"0h\" 发布的版本，或改用 stale_first_launch_age 表示每次首次启动前一段时间提供的包",
+    ))
 }
 
 fn update_ready_callback(
