@@ -586,3 +586,49 @@ fn full_disk_keeps_previous_outputs() {
     assert!(stderr.contains("are unchanged"), "{stderr}");
     assert_eq!(snapshot(&out), before);
 }
+
+/// Runs `args` with standard output going into a pipe whose read end is
+/// already closed, as in `rollout-sim … | head` once `head` has exited.
+#[cfg(unix)]
+fn run_into_closed_pipe(dir: &Path, args: &[&str]) -> std::process::Output {
+    use std::os::fd::{FromRawFd, OwnedFd};
+
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors `pipe` writes.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0, "pipe failed");
+    // SAFETY: `pipe` just returned two open descriptors that nothing else owns.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read);
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("rollout-sim"));
+    command
+        .current_dir(dir)
+        .env("LANG", "C")
+        .args(args)
+        .stdout(std::process::Stdio::from(write));
+    command.output().expect("rollout-sim starts")
+}
+
+#[cfg(unix)]
+#[test]
+fn closed_stdout_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), SCENARIO).unwrap();
+    for args in [
+        &["check", "s.toml"][..],
+        &["run", "s.toml", "--out", "out"][..],
+    ] {
+        let output = run_into_closed_pipe(dir.path(), args);
+        let stderr = stderr_of(&output);
+        assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+        assert_eq!(
+            output.status.signal(),
+            Some(libc::SIGPIPE),
+            "{args:?}: {stderr}"
+        );
+    }
+    // `run` writes its files before it prints, so they are complete.
+    let summary = std::fs::read_to_string(dir.path().join("out/summary.csv")).unwrap();
+    assert!(summary.starts_with("policy,metric,value"), "{summary}");
+}
