@@ -1088,6 +1088,41 @@ at = "5h"
 }
 
 #[test]
+fn release_bin_counts_only_new_version() {
+    // The release comes at 4 h 30 m, inside the bin from 4 h to 5 h. The
+    // launches of that bin made before the release ran the baseline, so
+    // they are not launches of the version that is newest when the bin is
+    // sampled, and neither is their foreground time.
+    let text = r#"
+[run]
+horizon = "1d"
+sample_every = "1h"
+
+[population]
+users = 3000
+
+[[population.segment]]
+name = "busy"
+share = 1.0
+launches_per_day = 24
+
+[[release]]
+version = "2.0.0"
+at = "270m"
+"#;
+    let result = run(&parse(text), 3_000, 1);
+    let launch = means(&result, "none", "launch_coverage")[4].expect("bin has launches");
+    let share = means(&result, "none", "version_share:2.0.0")[4].expect("bin has launches");
+    assert!(
+        (launch - share).abs() < 1e-12,
+        "launch coverage {launch}, share {share}"
+    );
+    assert!(launch < 0.2, "launch coverage {launch}");
+    let session = means(&result, "none", "session_coverage")[4].expect("bin has sessions");
+    assert!(session < 0.2, "session coverage {session}");
+}
+
+#[test]
 fn minimum_stops_at_rolled_back_offer() {
     // The policy requires 2.0.3, and the server later rolls back to 2.0.1.
     // Every cold start after that would block and download 2.0.1 again if

@@ -736,9 +736,11 @@ impl<'a, T: Tally> UserSim<'a, '_, T> {
         let epoch = *self.ctx.schedule.epoch_at(t);
         self.bins.add(Counter::Launches, t, 1);
         self.bins.add_version_launch(package, t);
-        if package == epoch.newest {
-            self.bins.add(Counter::LaunchesNewest, t, 1);
-        } else {
+        let bin = self.bins.bin_of(t);
+        if package == self.newest_at_bin_end(bin) {
+            self.bins.add_to_bin(Counter::LaunchesNewest, bin, 1);
+        }
+        if package != epoch.newest {
             let since_release = t - self.ctx.schedule.last_release_at;
             if since_release >= SimDuration::from_hours(24) {
                 self.bins.add_total(Total::OldLaunchesAfter24h, 1);
@@ -754,6 +756,16 @@ impl<'a, T: Tally> UserSim<'a, '_, T> {
         self.state.active_since = t;
         self.state.active_until = t + SimDuration(MS_PER_DAY);
         self.state.active_package = package;
+    }
+
+    /// Returns the newest package at the last instant of `bin`, which the
+    /// bin's coverage counts compare with. Comparing with the newest at the
+    /// launch instead counted a bin that contains a release as covered by
+    /// the launches made before the release.
+    #[inline]
+    fn newest_at_bin_end(&self, bin: usize) -> usize {
+        let last_instant = SimTime((bin as i64 + 1) * self.bins.width_ms() - 1);
+        self.ctx.schedule.newest_package(last_instant)
     }
 
     fn close_active(&mut self, t: SimTime) {
@@ -1291,7 +1303,7 @@ impl<'a, T: Tally> UserSim<'a, '_, T> {
             let span = (end - cursor).0 as u64;
             let epoch = epochs[index];
             self.bins.add_to_bin(Counter::ForegroundMs, bin, span);
-            if epoch.newest == package {
+            if self.newest_at_bin_end(bin) == package {
                 self.bins.add_to_bin(Counter::ForegroundNewestMs, bin, span);
             }
             if epoch.affected & (1u64 << package) != 0 {
