@@ -566,6 +566,10 @@ fn invalid_flags_are_rejected() {
             "error: invalid value 0 for --users: use a number from 1 to 2000000000\n",
         ),
         (
+            &["run", "--seed", "9223372036854775808", "--out", "out"][..],
+            "error: invalid value '9223372036854775808' for '--seed <N>': 9223372036854775808 is not in 0..=9223372036854775807\n\nFor more information, try '--help'.\n",
+        ),
+        (
             &["run", "--replications", "0", "--out", "out"][..],
             "error: invalid value 0 for --replications: use a number from 1 to 10000\n",
         ),
@@ -603,6 +607,10 @@ fn command_line_errors_in_chinese() {
         (
             &["--lang", "zh-CN", "run", "--users", "abc"][..],
             "错误：'--users <N>' 的取值 'abc' 无效：数字中含有无效字符。运行 'rollout-sim --help' 查看用法。\n",
+        ),
+        (
+            &["--lang", "zh-CN", "run", "--seed", "9223372036854775808", "--out", "out"][..],
+            "错误：'--seed <N>' 的取值 '9223372036854775808' 无效：9223372036854775808 不在 0..=9223372036854775807 范围内。运行 'rollout-sim --help' 查看用法。\n",
         ),
         (
             &["--lang", "zh-CN", "run", "--users", "0", "--out", "out"][..],

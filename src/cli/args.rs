@@ -48,7 +48,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Master seed; overrides run.seed.
-    #[arg(long, value_name = "N")]
+    /// From 0 to 2^63 − 1, the range of run.seed in the scenario file.
+    #[arg(long, value_name = "N", value_parser = seed_parser())]
     pub seed: Option<u64>,
     /// Monte Carlo replications; overrides run.replications.
     #[arg(long, value_name = "N")]
@@ -144,7 +145,8 @@ pub struct SweepArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Master seed; overrides run.seed. Every value runs with the same seed.
-    #[arg(long, value_name = "N")]
+    /// From 0 to 2^63 − 1, the range of run.seed in the scenario file.
+    #[arg(long, value_name = "N", value_parser = seed_parser())]
     pub seed: Option<u64>,
     /// Monte Carlo replications per value; overrides run.replications.
     #[arg(long, value_name = "N")]
@@ -175,7 +177,8 @@ pub struct ExplainArgs {
     #[arg(long, value_name = "R")]
     pub replication: Option<u32>,
     /// Master seed; overrides run.seed, as in run.
-    #[arg(long, value_name = "N")]
+    /// From 0 to 2^63 − 1, the range of run.seed in the scenario file.
+    #[arg(long, value_name = "N", value_parser = seed_parser())]
     pub seed: Option<u64>,
     /// Replications; overrides run.replications, as in run.
     #[arg(long, value_name = "N")]
@@ -183,4 +186,10 @@ pub struct ExplainArgs {
     /// Existing users; overrides population.users, as in run.
     #[arg(long, value_name = "N")]
     pub users: Option<u64>,
+}
+
+/// Parses `--seed`: a TOML integer is signed, so the manifest can record
+/// seeds up to `i64::MAX` only, the same range as `run.seed`.
+pub(crate) fn seed_parser() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(..=i64::MAX as u64)
 }

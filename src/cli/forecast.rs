@@ -10,6 +10,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table};
 use serde::Serialize;
 
+use crate::cli::args::seed_parser;
 use crate::cli::interrupt::Interrupt;
 use crate::cli::limits::{self, Job};
 use crate::cli::run::{remove_new_out_dir, write_files};
@@ -50,7 +51,8 @@ pub struct ForecastArgs {
     #[arg(long, value_name = "N", default_value_t = 120)]
     pub max_evaluations: usize,
     /// Master seed; overrides run.seed.
-    #[arg(long, value_name = "N")]
+    /// From 0 to 2^63 − 1, the range of run.seed in the scenario file.
+    #[arg(long, value_name = "N", value_parser = seed_parser())]
     pub seed: Option<u64>,
     /// Worker threads (default: one per core); results do not depend on it.
     #[arg(long, value_name = "N")]

@@ -11,7 +11,7 @@ const ROOT: &[(&str, &str)] = &[(
 const RUN: &[(&str, &str)] = &[
     ("scenario", "场景文件（TOML）；省略时运行内置的微信默认场景"),
     ("out", "输出目录（默认：out/<场景文件名>）"),
-    ("seed", "主随机种子；覆盖 run.seed"),
+    ("seed", "主随机种子；覆盖 run.seed；取 0 到 2^63 − 1，与场景文件中 run.seed 的范围相同"),
     ("replications", "蒙特卡洛重复次数；覆盖 run.replications"),
     ("users", "存量用户数；覆盖 population.users"),
     ("threads", "工作线程数（默认每核一个）；结果与线程数无关"),
@@ -68,7 +68,7 @@ const SWEEP: &[(&str, &str)] = &[
     ("metric", "要收集并绘图的汇总指标，名称同 summary.csv"),
     ("policy", "只看该策略（默认：场景中的所有策略）"),
     ("out", "输出目录（默认：out/<场景文件名>-sweep）"),
-    ("seed", "主随机种子；覆盖 run.seed。每个取值使用同一种子"),
+    ("seed", "主随机种子；覆盖 run.seed（0 到 2^63 − 1）。每个取值使用同一种子"),
     ("replications", "每个取值的蒙特卡洛重复次数；覆盖 run.replications"),
     ("users", "存量用户数；覆盖 population.users"),
     ("threads", "工作线程数（默认每核一个）；结果与线程数无关"),
@@ -86,7 +86,10 @@ const EXPLAIN: &[(&str, &str)] = &[
     ),
     ("policy", "要重放的策略（默认：场景中的第一个策略）"),
     ("replication", "重复编号，从 0 开始（默认：0）"),
-    ("seed", "主随机种子；覆盖 run.seed，与 run 相同"),
+    (
+        "seed",
+        "主随机种子；覆盖 run.seed（0 到 2^63 − 1），与 run 相同",
+    ),
     (
         "replications",
         "重复次数；覆盖 run.replications，与 run 相同",
@@ -215,7 +218,10 @@ const FORECAST: &[(&str, &str)] = &[
     ),
     ("draws", "预测区间所用的参数抽样组数"),
     ("max_evaluations", "参数搜索中最多的模拟次数"),
-    ("seed", "主随机种子；覆盖 run.seed"),
+    (
+        "seed",
+        "主随机种子；覆盖 run.seed；取 0 到 2^63 − 1，与场景文件中 run.seed 的范围相同",
+    ),
     ("threads", "工作线程数（默认每核一个）；结果与线程数无关"),
     (
         "memory_limit",

@@ -30,6 +30,10 @@ fn translate_line(line: &str) -> String {
     if let Some(text) = cause(line) {
         return text;
     }
+    // clap's ranged integer parsers: "5 is not in 1..=4".
+    if let Some((value, range)) = line.split_once(" is not in ") {
+        return format!("{value} 不在 {range} 范围内");
+    }
     format!("（解析器原文：{line}）")
 }
 
