@@ -264,7 +264,10 @@ pub fn describe(scenario: &Scenario, lang: Lang) -> String {
             "  {}: {}{}",
             policy.name,
             describe_action(&policy.action, lang),
-            field::policy_details(scenario, policy, lang)
+            crate::report::describe::policy_settings(scenario, policy, lang)
+                .iter()
+                .map(|clause| format!("{}{clause}", lang.pick("; ", "；")))
+                .collect::<String>()
         );
     }
     if let Some(note) = default_policy_note(scenario, lang) {

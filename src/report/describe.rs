@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDateTime};
 use crate::i18n::Lang;
 use crate::report::table::group_thousands;
 use crate::scenario::profile::SyncFailure;
-use crate::scenario::{Release, Scenario, UpdateAction};
+use crate::scenario::{Policy, Release, Scenario, UpdateAction};
 use crate::stats::aggregate::RunResult;
 use crate::time::{SimTime, MS_PER_HOUR};
 use crate::units::format_bytes;
@@ -392,21 +392,64 @@ pub fn describe_action(action: &UpdateAction, lang: Lang) -> String {
     }
 }
 
+/// Describes what a policy sets besides its `onUpdateReady` action, one
+/// clause per setting, in the report language: the version its handler
+/// ships in, an in-app check in the foreground, and a minimum required
+/// version. A policy with none of them gets no clause.
+pub fn policy_settings(scenario: &Scenario, policy: &Policy, lang: Lang) -> Vec<String> {
+    let mut clauses = Vec::new();
+    if policy.since_package > 0 {
+        let version = &scenario.versions[policy.since_package];
+        clauses.push(match lang {
+            Lang::En => {
+                format!("the handler ships from {version} on, and older versions behave as none")
+            }
+            Lang::ZhCn => format!("处理代码自 {version} 起才有，更早的版本相当于 none"),
+        });
+    }
+    if let Some(every) = policy.foreground_check_every {
+        clauses.push(match lang {
+            Lang::En => format!("the app checks for an update every {every} in the foreground"),
+            Lang::ZhCn => format!("前台时每 {every} 在应用内检查一次更新"),
+        });
+    }
+    if let Some(publication) = policy.minimum_required {
+        let version = &scenario.releases[publication].version;
+        clauses.push(match lang {
+            Lang::En => format!(
+                "{version} is the minimum required version from its release on, so a cold start below it updates synchronously before the app opens"
+            ),
+            Lang::ZhCn => format!(
+                "自 {version} 发布起将其设为最低可用版本，低于它的冷启动会在打开前同步更新"
+            ),
+        });
+    }
+    clauses
+}
+
 fn policies(scenario: &Scenario, lang: Lang) -> Section {
     let items = scenario
         .policies
         .iter()
-        .map(|policy| match lang {
-            Lang::En => format!(
-                "{}: the app {}",
-                policy.name,
-                describe_action(&policy.action, lang)
-            ),
-            Lang::ZhCn => format!(
-                "{}：小程序{}",
-                policy.name,
-                describe_action(&policy.action, lang)
-            ),
+        .map(|policy| {
+            let action = describe_action(&policy.action, lang);
+            let settings = policy_settings(scenario, policy, lang);
+            match (lang, settings.is_empty()) {
+                (Lang::En, true) => format!("{}: the app {action}", policy.name),
+                (Lang::En, false) => format!(
+                    "{}: the app {action} Also, {}.",
+                    policy.name,
+                    settings.join("; ")
+                ),
+                (Lang::ZhCn, true) => format!("{}：小程序{action}", policy.name),
+                (Lang::ZhCn, false) => {
+                    format!(
+                        "{}：小程序{action}此外，{}。",
+                        policy.name,
+                        settings.join("；")
+                    )
+                }
+            }
         })
         .collect();
     Section {
@@ -430,6 +473,39 @@ pub fn describe(scenario: &Scenario, result: &RunResult, lang: Lang) -> Vec<Sect
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn policy_settings_name_minimum_and_handler() {
+        let text = include_str!("../../scenarios/hotfix-after-incident.toml");
+        let scenario = crate::scenario::parse(text, "hotfix.toml", None).expect("valid");
+        let minimum = scenario
+            .policies
+            .iter()
+            .find(|policy| policy.minimum_required.is_some())
+            .expect("the scenario has a minimum_required policy");
+        let clauses = policy_settings(&scenario, minimum, Lang::En);
+        assert_eq!(clauses.len(), 1, "{clauses:?}");
+        assert!(
+            clauses[0].starts_with("2.0.1 is the minimum required version"),
+            "{clauses:?}"
+        );
+        let none = &scenario.policies[0];
+        assert!(policy_settings(&scenario, none, Lang::En).is_empty());
+
+        let text = include_str!("../../scenarios/handler-since-version.toml");
+        let scenario = crate::scenario::parse(text, "since.toml", None).expect("valid");
+        let clauses: Vec<Vec<String>> = scenario
+            .policies
+            .iter()
+            .map(|policy| policy_settings(&scenario, policy, Lang::ZhCn))
+            .collect();
+        assert!(
+            clauses.iter().any(|c| c
+                .iter()
+                .any(|clause| clause.starts_with("处理代码自 2.0.0 起"))),
+            "{clauses:?}"
+        );
+    }
 
     #[test]
     fn wall_clock_adds_simulated_time() {

@@ -1,11 +1,11 @@
 //! The part of `check` that describes the field mechanisms: host clients,
 //! outages, stale first launches, brief trips to the background, start
-//! failures, and what each policy's handler ships in.
+//! failures.
 
 use std::fmt::Write as _;
 
 use crate::i18n::Lang;
-use crate::scenario::{Policy, Scenario, StaleSource, UpdateReadyCallback};
+use crate::scenario::{Scenario, StaleSource, UpdateReadyCallback};
 use crate::time::SimTime;
 
 fn hours_or_open(t: SimTime) -> String {
@@ -14,32 +14,6 @@ fn hours_or_open(t: SimTime) -> String {
     } else {
         format!("{:.1} h", t.as_hours())
     }
-}
-
-/// Returns the details a policy line gets beyond its action, or an empty
-/// string.
-pub(super) fn policy_details(scenario: &Scenario, policy: &Policy, lang: Lang) -> String {
-    let mut details = String::new();
-    if policy.since_package > 0 {
-        let version = &scenario.versions[policy.since_package];
-        let _ = match lang {
-            Lang::En => write!(
-                details,
-                "; the handler ships from {version} on (older versions behave as none)"
-            ),
-            Lang::ZhCn => write!(
-                details,
-                "；处理代码自 {version} 起才有（更早的版本相当于 none）"
-            ),
-        };
-    }
-    if let Some(every) = policy.foreground_check_every {
-        let _ = match lang {
-            Lang::En => write!(details, "; in-app check every {every} in the foreground"),
-            Lang::ZhCn => write!(details, "；前台时每 {every} 在应用内检查一次"),
-        };
-    }
-    details
 }
 
 /// Writes the lines about hosts, outages, stale first launches, background
