@@ -33,7 +33,6 @@ fn run_args(out: &Path) -> Vec<String> {
 
 /// An unsharded run and three shards of the same run, made once.
 struct Runs {
-    _dir: tempfile::TempDir,
     root: PathBuf,
 }
 
@@ -50,9 +49,15 @@ impl Runs {
 fn runs() -> &'static Runs {
     static RUNS: OnceLock<Runs> = OnceLock::new();
     RUNS.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let root = dir.path().to_path_buf();
-        let runs = Runs { _dir: dir, root };
+        // A static is never dropped, so a `TempDir` here would stay in the
+        // system's temporary folder after every test run. This folder under
+        // the build directory is replaced by the next run instead.
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("shard_merge");
+        if root.exists() {
+            std::fs::remove_dir_all(&root).expect("previous runs removed");
+        }
+        std::fs::create_dir_all(&root).expect("folder created");
+        let runs = Runs { root };
         rollout_sim()
             .args(run_args(&runs.whole()))
             .args(["--threads", "2"])

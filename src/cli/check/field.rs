@@ -164,8 +164,8 @@ mod tests {
             ),
             (
                 "handler-since-version.toml",
-                "  force-from-2.0.0: force: applyUpdate() at once; the handler ships from 2.0.0 on (older versions behave as none)",
-                "  force-from-2.0.0: force：立即 applyUpdate()；处理代码自 2.0.0 起才有（更早的版本相当于 none）",
+                "  force-from-2.0.0: force: applyUpdate() at once; the handler ships from 2.0.0 on, and older versions behave as none",
+                "  force-from-2.0.0: force：立即 applyUpdate()；处理代码自 2.0.0 起才有，更早的版本相当于 none",
             ),
             (
                 "codepush-rollback.toml",
