@@ -208,6 +208,33 @@ fn calibrate_keeps_an_existing_out_file() {
 }
 
 #[test]
+fn calibrate_rejects_a_folder_as_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results");
+    std::fs::create_dir(&out).unwrap();
+    Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .args([
+            "--lang",
+            "en",
+            "calibrate",
+            "data/android-app-usage-2021/app_events.csv",
+            "--force",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "is a folder; --out names the scenario file to write",
+        ));
+    // Nothing was fitted, so no report folder was written beside it.
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+}
+
+#[test]
 fn calibrate_over_memory_limit_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fitted.toml");

@@ -139,6 +139,22 @@ pub fn execute(args: &CalibrateArgs, lang: Lang) -> Result<(), CliError> {
         Interrupt::install().context("cannot install the SIGINT and SIGTERM handlers")?;
     // A planner may have edited an earlier calibrated scenario by hand, so
     // it is kept without --force. The check comes before the long fit.
+    // --force replaces a file, never a folder, and the rename at the end
+    // would fail on one after the whole fit.
+    if args.out.is_dir() {
+        let out = args.out.display();
+        return Err(invalid(
+            lang,
+            format!(
+                "--out {out} is a folder; --out names the scenario file to write, e.g. --out {}",
+                args.out.join("calibrated.toml").display()
+            ),
+            format!(
+                "--out {out} 是一个目录；--out 应为要写出的场景文件，例如 --out {}",
+                args.out.join("calibrated.toml").display()
+            ),
+        ));
+    }
     if args.out.exists() && !args.force {
         let out = args.out.display();
         return Err(invalid(
