@@ -105,11 +105,16 @@ pub fn describe(scenario: &Scenario, lang: Lang) -> String {
             )
         }
     );
-    let users_text = if population.users == 0 {
-        lang.pick("one per trace pair", "每个轨迹对一个")
-            .to_string()
-    } else {
-        population.users.to_string()
+    // `users = 0` means one user per pair with a trace, and only new
+    // users without one.
+    let users_text = match (population.users, &population.trace) {
+        (0, Some(_)) => lang
+            .pick("one per trace pair", "每个轨迹对一个")
+            .to_string(),
+        (0, None) => lang
+            .pick("0 (new users only)", "0（只有新用户）")
+            .to_string(),
+        (users, _) => users.to_string(),
     };
     let _ = writeln!(
         out,
@@ -353,6 +358,17 @@ mod tests {
                 == "提示：场景中没有 [[policy]] 表，因此将运行平台 wechat 的默认策略 `none`；如需比较策略，请添加 [[policy]] 表"),
             "{chinese}"
         );
+    }
+
+    #[test]
+    fn new_users_only_without_trace() {
+        let text = format!("[population]\nusers = 0\nnew_users_per_day = 100\n\n{RELEASE}");
+        let scenario = crate::scenario::parse(&text, "s.toml", None).unwrap();
+        let english = describe(&scenario, Lang::En);
+        assert!(english.contains("users: 0 (new users only),"), "{english}");
+        assert!(!english.contains("trace pair"), "{english}");
+        let chinese = describe(&scenario, Lang::ZhCn);
+        assert!(chinese.contains("用户：0（只有新用户），"), "{chinese}");
     }
 
     #[test]
