@@ -184,7 +184,7 @@ min_background = "5m"
 // which lowers `events_total`.
 const DEFAULT_DIGEST: &str = "edb6b76a3d5c8e4cbe318017ce9596f28c370466d05e3bdd9e8ba3efb556ade2";
 const EXISTING_PATHS_DIGEST: &str =
-    "0e3d4c26070c5886717d5e11276a16f9e29e368bb0344aaca83285825cebe004";
+    "b6f470dc43058cd9a53c2f1c7920c1fdd73d5882c4c43aa08e580699d1519d06";
 
 #[test]
 fn default_scenario_bytes_unchanged() {
@@ -1120,6 +1120,28 @@ at = "270m"
     assert!(launch < 0.2, "launch coverage {launch}");
     let session = means(&result, "none", "session_coverage")[4].expect("bin has sessions");
     assert!(session < 0.2, "session coverage {session}");
+}
+
+#[test]
+fn old_launches_empty_past_horizon() {
+    // The release comes at 1 d in a 3-day run: 24 h after it is inside the
+    // run, 72 h after it is past the horizon.
+    let text = r#"
+[run]
+horizon = "3d"
+sample_every = "1h"
+
+[population]
+users = 1000
+
+[[release]]
+version = "2.0.0"
+at = "1d"
+"#;
+    let result = run(&parse(text), 1_000, 1);
+    let after_24h = figure(&result, "none", "old_launches_after_24h");
+    assert!(after_24h.is_some_and(|v| v > 0.0), "{after_24h:?}");
+    assert_eq!(figure(&result, "none", "old_launches_after_72h"), None);
 }
 
 #[test]

@@ -58,7 +58,8 @@ pub fn summary_table(result: &RunResult, lang: Lang) -> String {
             hours(figure(s, "t95_launch_coverage_h"), lang),
             hours(figure(s, "t99_launch_coverage_h"), lang),
             hours(figure(s, "t95_session_coverage_h"), lang),
-            format!("{:.0}", figure(s, "old_launches_after_24h").unwrap_or(0.0)),
+            figure(s, "old_launches_after_24h")
+                .map_or_else(|| "-".to_string(), |v| format!("{v:.0}")),
             format!(
                 "{:.1}",
                 figure(s, "forced_restarts_per_1k_users").unwrap_or(0.0)

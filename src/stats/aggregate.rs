@@ -331,18 +331,17 @@ fn summarize(
             summary.push((format!("t{threshold}_{name}_h"), reached));
         }
     }
-    summary.push((
-        "old_launches_after_24h".into(),
-        Some(mean_over(reps, |b| {
-            b.total(Total::OldLaunchesAfter24h) as f64
-        })),
-    ));
-    summary.push((
-        "old_launches_after_72h".into(),
-        Some(mean_over(reps, |b| {
-            b.total(Total::OldLaunchesAfter72h) as f64
-        })),
-    ));
+    // A window that starts at or after the horizon holds no launch to
+    // count, so its figure is empty rather than 0.
+    let horizon_h = scenario.run.horizon.0 as f64 / MS_PER_HOUR as f64;
+    for (name, total, after_h) in [
+        ("old_launches_after_24h", Total::OldLaunchesAfter24h, 24.0),
+        ("old_launches_after_72h", Total::OldLaunchesAfter72h, 72.0),
+    ] {
+        let value = (last_release_h + after_h < horizon_h)
+            .then(|| mean_over(reps, |b| b.total(total) as f64));
+        summary.push((name.into(), value));
+    }
     let per_1k = |counter: Counter| {
         Some(mean_over(reps, |b| {
             b.counter_sum(counter) as f64 * 1000.0 / b.total(Total::Users).max(1) as f64
