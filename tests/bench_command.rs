@@ -79,3 +79,76 @@ fn bench_rejects_horizon_before_a_release() {
             "the scenario publishes 2.0.1 at 1d, at or after this horizon",
         ));
 }
+
+/// Returns the processes whose parent is `parent`, from `/proc`.
+#[cfg(target_os = "linux")]
+fn children_of(parent: u32) -> Vec<u32> {
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc lists").flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // The fields after the command name, which ends with ')': state, ppid.
+        let after_name = &stat[stat.rfind(')').map_or(0, |i| i + 1)..];
+        let ppid = after_name.split_whitespace().nth(1);
+        if ppid.and_then(|p| p.parse::<u32>().ok()) == Some(parent) {
+            children.push(pid);
+        }
+    }
+    children
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn killed_bench_takes_its_measurement_along() {
+    use std::time::{Duration, Instant};
+
+    // A size large enough that the measuring process is still running
+    // when the parent is killed.
+    let mut parent = std::process::Command::new(assert_cmd::cargo::cargo_bin("rollout-sim"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "bench",
+            "--users",
+            "20000000",
+            "--threads",
+            "1",
+            "--no-floor",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("bench starts");
+    let started = Instant::now();
+    let child = loop {
+        if let Some(&child) = children_of(parent.id()).first() {
+            break child;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no measuring process started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Let the measuring process get past its start-up.
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: kill only sends a signal to the process just spawned.
+    assert_eq!(unsafe { libc::kill(parent.id() as i32, libc::SIGTERM) }, 0);
+    parent.wait().expect("bench ends");
+    let killed = Instant::now();
+    while std::path::Path::new(&format!("/proc/{child}")).exists() {
+        let state = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+        // A zombie has ended; it only waits for init to reap it.
+        if state.contains(") Z") {
+            break;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(10),
+            "measuring process {child} still runs after bench was killed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

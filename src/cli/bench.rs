@@ -73,6 +73,7 @@ pub fn execute(args: &BenchArgs, lang: Lang) -> Result<(), CliError> {
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     if args.child {
+        end_with_parent();
         let users = args.users[0];
         let measurement = measure(&scenario, users, args, threads, lang)?;
         print!(
@@ -289,6 +290,28 @@ fn run_child(
         toml::from_str(&text).context("cannot read the measuring process's output")?;
     Ok(measurement)
 }
+
+/// Makes a measuring process end when the `bench` process that started it
+/// ends, so a SIGTERM or SIGKILL sent to `bench` alone (a CI timeout, say)
+/// leaves no measurement running. Only Linux has `PR_SET_PDEATHSIG`.
+#[cfg(target_os = "linux")]
+fn end_with_parent() {
+    // SAFETY: prctl with PR_SET_PDEATHSIG takes a signal number and changes
+    // nothing but this process's parent-death signal.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+    }
+    // The parent may have ended before the call; then the process was
+    // handed to init and no signal will come.
+    if std::os::unix::process::parent_id() == 1 {
+        std::process::exit(143);
+    }
+}
+
+// TODO: other systems have no parent-death signal, so a measuring process
+// outlives a `bench` that is killed alone.
+#[cfg(not(target_os = "linux"))]
+fn end_with_parent() {}
 
 /// Reads the peak resident memory of this process in KiB (`VmHWM`),
 /// where `/proc` has it.
