@@ -205,3 +205,19 @@ fn csv_error_in_chinese_keeps_library_text() {
     assert!(stderr.contains("found record with 3 fields"), "{stderr}");
     assert!(stderr.ends_with("）\n"), "{stderr}");
 }
+
+#[test]
+fn forecast_rejects_a_file_as_out() {
+    let (dir, scenario, observed) =
+        setup("time_h,launch_coverage\n1,0.15\n2,0.3\n3,0.42\n4,0.52\n5,0.6\n6,0.66\n");
+    let out = dir.path().join("taken");
+    std::fs::write(&out, "not a folder\n").unwrap();
+    forecast(&scenario, &observed, &out)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(contains(
+            "is an existing file, not a folder; choose a folder path for --out",
+        ));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "not a folder\n");
+}

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::cli::args::seed_parser;
 use crate::cli::interrupt::Interrupt;
 use crate::cli::limits::{self, Job};
-use crate::cli::run::{remove_new_out_dir, write_files};
+use crate::cli::run::{prepare_out_dir, remove_new_out_dir, write_files};
 use crate::cli::{load_scenario, CliError};
 use crate::engine::budget;
 use crate::forecast::observed::{read_observed, ObservedCurve};
@@ -223,11 +223,15 @@ pub fn execute(args: &ForecastArgs, lang: Lang) -> Result<(), CliError> {
         });
     }
     check_memory(args, &options, &curves, &scenarios, lang)?;
+    // An unusable --out is invalid input, found before the long search.
+    let created = prepare_out_dir(&out_dir, "", true, lang)?;
 
     let mut results: Vec<(String, Forecast)> = Vec::new();
     for (curve, (platform, scenario)) in curves.iter().zip(scenarios) {
         let result = forecast_until(&scenario, &curve.points, &options, interrupt.flag());
-        interrupt.check(&out_dir, lang)?;
+        if let Err(error) = interrupt.check(&out_dir, lang) {
+            return remove_new_out_dir(Err(error), created, &out_dir, &interrupt, lang);
+        }
         let result = result.map_err(|error| forecast_error(error, &args.observed, lang))?;
         results.push((platform, result));
     }
@@ -255,7 +259,6 @@ pub fn execute(args: &ForecastArgs, lang: Lang) -> Result<(), CliError> {
         .map(|(name, bytes)| (name.as_str(), bytes.clone()))
         .collect();
     // Only a folder that did not exist is removed after a signal.
-    let created = !out_dir.exists();
     let written = match write_files(&out_dir, &borrowed, lang, &interrupt) {
         Ok(written) => written,
         Err(error) => return remove_new_out_dir(Err(error), created, &out_dir, &interrupt, lang),
