@@ -407,6 +407,15 @@ pub(crate) fn write_files(
     }
 }
 
+/// Returns the English noun for `count` things.
+fn plural<'a>(count: u64, one: &'a str, many: &'a str) -> &'a str {
+    if count == 1 {
+        one
+    } else {
+        many
+    }
+}
+
 /// Aggregates a run's counters, writes every output file into `out_dir`
 /// and prints the summary table. `run` and `merge` both end here, so they
 /// write the same files.
@@ -451,16 +460,22 @@ pub(crate) fn write_results(
     // `output.users` counts existing users only; new users come on top.
     let with_new = scenario.population.new_users_per_day > 0.0;
     let users = match (lang, with_new) {
-        (Lang::En, false) => format!("{} users", output.users),
+        (Lang::En, false) => format!("{} {}", output.users, plural(output.users, "user", "users")),
         (Lang::En, true) => format!("{} existing users plus new users", output.users),
         (Lang::ZhCn, false) => format!("{} 个用户", output.users),
         (Lang::ZhCn, true) => format!("{} 个存量用户及新用户", output.users),
     };
     match lang {
         Lang::En => println!(
-            "{users} x {} replications x {} policies in {elapsed:.1} s; files in {}:",
+            "{users} x {} {} x {} {} in {elapsed:.1} s; files in {}:",
             output.replications,
+            plural(
+                u64::from(output.replications),
+                "replication",
+                "replications"
+            ),
             scenario.policies.len(),
+            plural(scenario.policies.len() as u64, "policy", "policies"),
             out_dir.display()
         ),
         Lang::ZhCn => println!(
