@@ -152,7 +152,21 @@ fn help_arg() -> Arg {
 
 fn apply(mut command: Command, texts: &[(&'static str, &'static str)]) -> Command {
     for (id, text) in texts {
-        command = command.mut_arg(*id, |arg| arg.help(*text));
+        command = command.mut_arg(*id, |arg| {
+            // clap labels a default "[default: …]" in English only, so the
+            // Chinese text names it itself.
+            let defaults: Vec<String> = arg
+                .get_default_values()
+                .iter()
+                .map(|value| value.to_string_lossy().into_owned())
+                .collect();
+            if defaults.is_empty() {
+                arg.help(*text)
+            } else {
+                arg.help(format!("{text}（默认：{}）", defaults.join(",")))
+                    .hide_default_value(true)
+            }
+        });
     }
     // clap adds its own `help` and `version` flags only when the command is
     // built, so `mut_arg` cannot reach them here. Flags of the same names
@@ -278,6 +292,13 @@ mod tests {
         command.build();
         let root = command.render_help().to_string();
         assert!(root.contains("子命令"), "{root}");
+        let bench = command
+            .find_subcommand_mut("bench")
+            .expect("bench exists")
+            .render_help()
+            .to_string();
+        assert!(bench.contains("（默认：1）"), "{bench}");
+        assert!(!bench.contains("[default:"), "{bench}");
         for name in [
             "run",
             "check",
