@@ -66,11 +66,11 @@ impl Interrupt {
         if !self.requested() {
             return Ok(());
         }
-        let shown = out_dir.display();
+        let folder = out_dir.display();
         Err(self.interrupted(
             lang,
-            &format!("the files already in {shown} are unchanged"),
-            &format!("{shown} 中已有的文件保持不变"),
+            &format!("the files already in {folder} are unchanged"),
+            &format!("{folder} 中已有的文件保持不变"),
         ))
     }
 
@@ -96,16 +96,16 @@ impl Interrupt {
     /// Returns [`CliError::Interrupted`] for a run that created `out_dir`
     /// and removed it again after a signal.
     pub(crate) fn removed(&self, out_dir: &std::path::Path, lang: Lang) -> CliError {
-        let shown = out_dir.display();
+        let folder = out_dir.display();
         self.interrupted(
             lang,
-            &format!("the new output folder {shown} was removed"),
-            &format!("新建的输出目录 {shown} 已删除"),
+            &format!("the new output folder {folder} was removed"),
+            &format!("新建的输出目录 {folder} 已删除"),
         )
     }
 
-    /// Builds the error for the signal that arrived; `outputs_en` and
-    /// `outputs_zh` say what became of the output files.
+    /// Builds the error for the signal that arrived. `outputs_en` and
+    /// `outputs_zh` describe what became of the output files.
     fn interrupted(&self, lang: Lang, outputs_en: &str, outputs_zh: &str) -> CliError {
         let (number, name) = self.signal_name();
         let message = match lang {

@@ -408,11 +408,11 @@ pub(crate) fn write_files(
 }
 
 /// Returns the English noun for `count` things.
-fn plural<'a>(count: u64, one: &'a str, many: &'a str) -> &'a str {
+fn plural<'a>(count: u64, singular: &'a str, plural: &'a str) -> &'a str {
     if count == 1 {
-        one
+        singular
     } else {
-        many
+        plural
     }
 }
 

@@ -347,17 +347,17 @@ mod tests {
         let mut write = |_: &mut File, _: &[u8]| Err(io::Error::from_raw_os_error(28));
         let error = write_all_with(dir.path(), &new_outputs(), &|| false, &mut write).unwrap_err();
         let error = error.downcast_ref::<WriteError>().expect("a write error");
-        let shown = dir.path().display();
+        let folder = dir.path().display();
         assert_eq!(
             error.render(Lang::ZhCn),
             format!(
-                "无法写入 {shown}/a.csv，{shown} 中已有的文件保持不变：磁盘空间不足（{os_text}）"
+                "无法写入 {folder}/a.csv，{folder} 中已有的文件保持不变：磁盘空间不足（{os_text}）"
             )
         );
         assert_eq!(
             error.render(Lang::En),
             format!(
-                "cannot write {shown}/a.csv; the files already in {shown} are unchanged: {os_text}"
+                "cannot write {folder}/a.csv; the files already in {folder} are unchanged: {os_text}"
             )
         );
         assert_previous_outputs(dir.path());

@@ -146,8 +146,8 @@ pub enum ShardError {
     },
 }
 
-/// Why a file is not a shard file that this version reads. `Display` gives
-/// the English text.
+/// The reason a file is not a shard file that this version reads.
+/// `Display` gives the English text.
 #[derive(Debug, thiserror::Error)]
 pub enum NotShardReason {
     /// The file does not start with the shard file signature.

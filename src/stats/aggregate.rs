@@ -331,7 +331,7 @@ fn summarize(
             summary.push((format!("t{threshold}_{name}_h"), reached));
         }
     }
-    // A window that starts at or after the horizon holds no launch to
+    // A window that starts at or after the horizon contains no launch to
     // count, so its figure is empty rather than 0.
     let horizon_h = scenario.run.horizon.0 as f64 / MS_PER_HOUR as f64;
     for (name, total, after_h) in [
